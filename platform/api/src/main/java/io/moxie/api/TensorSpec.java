@@ -1,0 +1,54 @@
+package io.moxie.api;
+
+import ai.djl.ndarray.types.DataType;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The name, dtype and shape of a stage or pipeline input or output. A dimension of {@code -1} is variable.
+ *
+ * @param name the tensor's name (the keys of the golden {@code .npz} formats)
+ * @param dataType its DJL data type
+ * @param shape its shape, {@code -1} for a dimension that varies per request
+ */
+public record TensorSpec(String name, DataType dataType, long[] shape) {
+    public TensorSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(dataType, "dataType");
+        shape = shape.clone();
+    }
+
+    /** Returns a defensive copy of the shape. */
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** Returns whether {@code actual} has this spec's rank and agrees on every fixed dimension. */
+    public boolean accepts(long[] actual) {
+        if (actual.length != shape.length) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] >= 0 && shape[i] != actual[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorSpec t && t.name.equals(name) && t.dataType == dataType && Arrays.equals(t.shape, shape);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, dataType, Arrays.hashCode(shape));
+    }
+
+    @Override
+    public String toString() {
+        return name + ":" + dataType + Arrays.toString(shape);
+    }
+}

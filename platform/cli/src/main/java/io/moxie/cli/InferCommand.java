@@ -1,0 +1,63 @@
+package io.moxie.cli;
+
+import io.moxie.kernel.Kernel;
+import io.moxie.kernel.KernelOptions;
+import io.moxie.kernel.io.Npz;
+import io.moxie.kernel.pipeline.InferenceRequest;
+import io.moxie.kernel.pipeline.InferenceResult;
+import io.moxie.kernel.tensor.HostTensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code moxie infer}: runs one request through a pipeline and writes its outputs to an {@code .npz} file. */
+@Command(name = "infer", mixinStandardHelpOptions = true,
+        description = "Run one request and write the outputs to an .npz file.")
+final class InferCommand implements Callable<Integer> {
+
+    @Option(names = "--local", description = "Run in this process (no server needed).")
+    boolean local;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model directory (config.json + *.safetensors), run with its model_type's default pipeline.")
+    Path model;
+
+    @Option(names = "--input", paramLabel = "NAME=FILE", required = true,
+            description = "An input: FILE.npz (all its arrays), NAME=FILE.npy, or NAME=FILE (an image or other encoded file).")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--output", paramLabel = "OUT.npz", required = true, description = "Where to write the outputs.")
+    Path output;
+
+    @Option(names = "--trace", description = "Also write which experts each MoE layer chose (keys routing/<layer>/...).")
+    boolean trace;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!local) {
+            throw new ExitCodes.UsageException("give --local to run in process (a remote --target needs the gateway)");
+        }
+        if (model == null) {
+            throw new ExitCodes.UsageException("--local needs --model DIR");
+        }
+        if (!Files.isRegularFile(model.resolve("config.json"))) {
+            throw new ExitCodes.UsageException("--model " + model + ": not a model directory (no config.json)");
+        }
+        Map<String, HostTensor> tensors = InputFiles.read(inputs);
+        KernelOptions options = KernelOptions.ofHome(MoxieHome.find()).withPluginsDir(null).withoutStartupDeployments();
+        try (Kernel kernel = Kernel.start(options)) {
+            String pipeline = kernel.deployModelDirectory(model);
+            InferenceResult result = kernel.engine().infer(pipeline, new InferenceRequest(tensors, Map.of(), trace));
+            Map<String, HostTensor> out = new LinkedHashMap<>(result.outputs());
+            result.routing().forEach((k, v) -> out.put("routing/" + k, v));
+            Npz.write(output, out);
+        }
+        return ExitCodes.OK;
+    }
+}

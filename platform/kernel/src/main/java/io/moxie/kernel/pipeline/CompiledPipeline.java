@@ -1,0 +1,182 @@
+package io.moxie.kernel.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.moxie.api.InvalidInputException;
+import io.moxie.api.Stage;
+import io.moxie.api.TensorSpec;
+import io.moxie.kernel.registry.Provider;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One immutable, built and warmed-up version of a pipeline. Requests hold a reference while they run; the engine
+ * holds one while the version is published. When the version is retired and the last request releases it, it
+ * closes its stages and its memory scope (all weights of all its components).
+ */
+final class CompiledPipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledPipeline.class);
+
+    /** A built stage with the providers it depends on. */
+    record CompiledStage(StageDefinition definition, Stage stage, Map<String, Provider> providers) {
+    }
+
+    private final PipelineDefinition definition;
+    private final VersionInfo info;
+    private final List<CompiledStage> stages;
+    private final NDManager manager;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private volatile boolean retired;
+
+    CompiledPipeline(PipelineDefinition definition, VersionInfo info, List<CompiledStage> stages, NDManager manager) {
+        this.definition = definition;
+        this.info = info;
+        this.stages = List.copyOf(stages);
+        this.manager = manager;
+    }
+
+    PipelineDefinition definition() {
+        return definition;
+    }
+
+    VersionInfo info() {
+        return info;
+    }
+
+    List<CompiledStage> stages() {
+        return stages;
+    }
+
+    /** Returns the providers every stage depends on, keyed by {@code KIND:name}. */
+    Map<String, Provider> providers() {
+        Map<String, Provider> all = new LinkedHashMap<>();
+        stages.forEach(s -> all.putAll(s.providers()));
+        return all;
+    }
+
+    /** Takes a reference for a request; false if the version is already closing. */
+    boolean tryAcquire() {
+        while (true) {
+            int n = references.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Returns a reference taken by {@link #tryAcquire()}. */
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            closeNow();
+        }
+    }
+
+    /** Drops the published reference; the version closes once in-flight requests finish. */
+    CompletableFuture<Void> retire() {
+        if (!retired) {
+            synchronized (this) {
+                if (!retired) {
+                    retired = true;
+                    release();
+                }
+            }
+        }
+        return closed;
+    }
+
+    /** Returns the number of requests running on this version (plus one while published). */
+    int references() {
+        return Math.max(references.get(), 0);
+    }
+
+    /** Closes even though requests may still run: the drain deadline passed. */
+    void forceClose() {
+        if (references.getAndSet(0) > 0) {
+            LOG.warn("pipeline {} version {}: drain deadline passed with requests in flight; closing anyway",
+                    info.pipeline(), info.version());
+            closeNow();
+        }
+    }
+
+    CompletableFuture<Void> closedFuture() {
+        return closed;
+    }
+
+    private void closeNow() {
+        synchronized (closed) {
+            if (closed.isDone()) {
+                return;
+            }
+            for (CompiledStage s : stages) {
+                try {
+                    s.stage().close();
+                } catch (RuntimeException e) {
+                    LOG.warn("pipeline {} version {}: closing stage {} failed: {}", info.pipeline(), info.version(),
+                            s.definition().name(), e.toString());
+                }
+            }
+            manager.close();
+            closed.complete(null);
+        }
+    }
+
+    /**
+     * Runs the version on a request's inputs (already checked against the pipeline inputs) and returns the
+     * pipeline outputs, all attached to the request's manager.
+     */
+    Map<String, NDArray> run(Map<String, NDArray> inputs, RequestScope request) {
+        Map<String, NDArray> values = new HashMap<>(inputs);
+        for (CompiledStage compiled : stages) {
+            StageDefinition def = compiled.definition();
+            Map<String, NDArray> stageInputs = new LinkedHashMap<>();
+            for (Map.Entry<String, String> port : def.inputs().entrySet()) {
+                NDArray value = values.get(port.getValue());
+                if (value != null) {
+                    stageInputs.put(port.getKey(), value);
+                }
+            }
+            checkStageInputs(def, compiled.stage().inputs(), stageInputs);
+            Map<String, NDArray> out = compiled.stage().run(stageInputs, request);
+            for (Map.Entry<String, NDArray> e : out.entrySet()) {
+                values.put(def.name() + "." + e.getKey(), e.getValue());
+            }
+        }
+        Map<String, NDArray> outputs = new LinkedHashMap<>();
+        for (Map.Entry<String, String> out : definition.outputs().entrySet()) {
+            NDArray value = values.get(out.getValue());
+            if (value != null) {
+                outputs.put(out.getKey(), value);
+            }
+        }
+        return outputs;
+    }
+
+    private void checkStageInputs(StageDefinition def, List<TensorSpec> specs, Map<String, NDArray> given) {
+        for (TensorSpec spec : specs) {
+            NDArray a = given.get(spec.name());
+            if (a == null) {
+                continue; // optional ports; a stage that needs one says so itself
+            }
+            if (a.getDataType() != spec.dataType() && !(spec.dataType() == DataType.UNKNOWN)) {
+                throw new InvalidInputException("stage '" + def.name() + "': input '" + spec.name() + "' must be "
+                        + spec.dataType() + ", got " + a.getDataType());
+            }
+            if (!spec.accepts(a.getShape().getShape())) {
+                throw new InvalidInputException("stage '" + def.name() + "': input '" + spec.name() + "' must have shape "
+                        + Arrays.toString(spec.shape()) + " (-1 = any), got " + a.getShape());
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.moxie.kernel.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moxie.api.Config;
+import io.moxie.api.MoxieException;
+import io.moxie.api.ParameterStore;
+import io.moxie.api.Stage;
+import io.moxie.api.StageFactory;
+import io.moxie.api.TensorSpec;
+import io.moxie.kernel.model.Model;
+import io.moxie.kernel.registry.ComponentKind;
+import io.moxie.kernel.registry.ComponentRegistry;
+import io.moxie.kernel.registry.Provider;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a {@link CompiledPipeline} from a definition: resolves every component from the registry, loads weights,
+ * checks the wiring between stages, and runs a warm-up forward pass. A failure at any point closes everything the
+ * attempt allocated and reports the original cause, naming the stage.
+ */
+final class PipelineCompiler {
+    private final ComponentRegistry registry;
+    private final ModelResolver models;
+    private final NDManager root;
+    private final Device device;
+
+    PipelineCompiler(ComponentRegistry registry, ModelResolver models, NDManager root, Device device) {
+        this.registry = registry;
+        this.models = models;
+        this.root = root;
+        this.device = device;
+    }
+
+    CompiledPipeline compile(PipelineDefinition def, int version) {
+        NDManager manager = root.newSubManager(device);
+        manager.setName("pipeline-" + def.name() + "-v" + version);
+        List<CompiledPipeline.CompiledStage> built = new ArrayList<>();
+        try {
+            Map<String, TensorSpec> produced = new HashMap<>();
+            List<VersionInfo.StageInfo> infos = new ArrayList<>();
+            for (StageDefinition s : def.stages()) {
+                String where = "pipeline '" + def.name() + "', stage '" + s.name() + "'";
+                Provider provider = registry.find(ComponentKind.STAGE, s.kind()).orElseThrow(() ->
+                        new MoxieException(where + ": no stage kind '" + s.kind() + "' is installed (installed: "
+                                + registry.list(ComponentKind.STAGE).stream().map(Provider::name).distinct().toList() + ")"));
+                Config config;
+                ParameterStore params;
+                if (s.model() != null) {
+                    Model model = models.resolve(s.model());
+                    config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
+                    params = model.parameters();
+                } else {
+                    config = new Config(s.config(), where);
+                    params = new EmptyParameterStore(s.name());
+                }
+                NDManager stageManager = manager.newSubManager(device);
+                stageManager.setName("stage-" + s.name());
+                StageContext context = new StageContext(def.name(), s, config, params, stageManager, device, registry);
+                Stage stage;
+                try {
+                    stage = provider.factoryAs(StageFactory.class).create(context);
+                } catch (MoxieException e) {
+                    throw e.getMessage().startsWith("pipeline '") ? e : new MoxieException(where + ": " + e.getMessage(), e);
+                } catch (RuntimeException e) {
+                    throw new MoxieException(where + ": building '" + s.kind() + "' failed: " + e, e);
+                }
+                Map<String, Provider> used = new LinkedHashMap<>(context.usedProviders());
+                used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
+                built.add(new CompiledPipeline.CompiledStage(s, stage, used));
+                checkWiring(def, s, stage, produced);
+                for (TensorSpec out : stage.outputs()) {
+                    produced.put(s.name() + "." + out.name(), out);
+                }
+                Provider r = context.usedProviders().get(ComponentKind.ROUTER + ":" + s.router());
+                Provider e = context.usedProviders().get(ComponentKind.EXPERTS + ":" + s.experts());
+                infos.add(new VersionInfo.StageInfo(s.name(), provider.describe(),
+                        r == null ? null : r.describe(), e == null ? null : e.describe()));
+            }
+            for (Map.Entry<String, String> out : def.outputs().entrySet()) {
+                if (!produced.containsKey(out.getValue())) {
+                    throw new MoxieException("pipeline '" + def.name() + "': output '" + out.getKey() + "' reads '"
+                            + out.getValue() + "', which that stage does not produce");
+                }
+            }
+            CompiledPipeline compiled = new CompiledPipeline(def, null, built, manager);
+            long warmUp = warmUp(def, compiled);
+            return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp), built, manager);
+        } catch (RuntimeException e) {
+            for (CompiledPipeline.CompiledStage s : built) {
+                try {
+                    s.stage().close();
+                } catch (RuntimeException ignored) {
+                    // the original failure is what the caller needs to see
+                }
+            }
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static void checkWiring(PipelineDefinition def, StageDefinition s, Stage stage, Map<String, TensorSpec> produced) {
+        String where = "pipeline '" + def.name() + "', stage '" + s.name() + "'";
+        Map<String, TensorSpec> accepted = new HashMap<>();
+        stage.inputs().forEach(t -> accepted.put(t.name(), t));
+        for (Map.Entry<String, String> port : s.inputs().entrySet()) {
+            TensorSpec want = accepted.get(port.getKey());
+            if (want == null) {
+                throw new MoxieException(where + ": kind '" + s.kind() + "' has no input '" + port.getKey()
+                        + "' (inputs: " + accepted.keySet() + ")");
+            }
+            TensorSpec have = produced.get(port.getValue());
+            if (have != null && !compatible(have.shape(), want.shape())) {
+                throw new MoxieException(where + ": input '" + port.getKey() + "' needs shape "
+                        + java.util.Arrays.toString(want.shape()) + " but '" + port.getValue() + "' produces "
+                        + java.util.Arrays.toString(have.shape()));
+            }
+        }
+    }
+
+    private static boolean compatible(long[] produced, long[] wanted) {
+        if (produced.length != wanted.length) {
+            return false;
+        }
+        for (int i = 0; i < produced.length; i++) {
+            if (produced[i] >= 0 && wanted[i] >= 0 && produced[i] != wanted[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long warmUp(PipelineDefinition def, CompiledPipeline compiled) {
+        long start = System.nanoTime();
+        try (RequestScope scope = new RequestScope("warmup-" + def.name(), root, Map.of(), false, (l, r) -> { })) {
+            Map<String, NDArray> inputs = new HashMap<>();
+            for (PipelineDefinition.InputDefinition in : def.inputs()) {
+                NDArray value = warmUpValue(def, in, compiled, scope.manager());
+                if (value != null) {
+                    inputs.put(in.name(), value);
+                }
+            }
+            compiled.run(inputs, scope);
+        } catch (RuntimeException e) {
+            throw new MoxieException("pipeline '" + def.name() + "': warm-up failed: " + e.getMessage(), e);
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private static NDArray warmUpValue(PipelineDefinition def, PipelineDefinition.InputDefinition in,
+                                       CompiledPipeline compiled, NDManager m) {
+        for (CompiledPipeline.CompiledStage s : compiled.stages()) {
+            for (Map.Entry<String, String> port : s.definition().inputs().entrySet()) {
+                if (port.getValue().equals(in.name())) {
+                    NDArray v = s.stage().warmUpInputs(m).get(port.getKey());
+                    if (v != null) {
+                        return v;
+                    }
+                }
+            }
+        }
+        if (in.optional()) {
+            return null;
+        }
+        long[] shape = in.shape() == null ? new long[] {1} : in.shape();
+        long[] concrete = new long[shape.length];
+        for (int i = 0; i < shape.length; i++) {
+            concrete[i] = shape[i] < 0 ? 1 : shape[i];
+        }
+        return m.zeros(new Shape(concrete), DataTypes.parse(in.dataType(), "pipeline '" + def.name() + "'"));
+    }
+}

@@ -1,0 +1,473 @@
+package io.moxie.kernel.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.moxie.api.InvalidInputException;
+import io.moxie.api.MoxieException;
+import io.moxie.api.Routing;
+import io.moxie.kernel.registry.ComponentKind;
+import io.moxie.kernel.registry.ComponentRegistry;
+import io.moxie.kernel.registry.Provider;
+import io.moxie.kernel.registry.RegistryListener;
+import io.moxie.kernel.tensor.HostTensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deploys pipelines, serves requests on them, and swaps their compiled versions when a definition or an installed
+ * component changes.
+ *
+ * <p>Swapping: a new version is compiled and warmed up off to the side while the current one keeps serving; it is
+ * then published with one atomic reference switch. Each request holds the version it started on until it ends,
+ * so a request is computed wholly by one version. The old version closes (freeing its weights) when its last
+ * request ends, or at the drain deadline. If the new version cannot be built, the old one keeps serving and the
+ * failure is reported. All builds and swaps run on one thread, in order.
+ *
+ * <p>Thread-safe. {@link #infer} runs on the caller's thread.
+ */
+public final class PipelineEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineEngine.class);
+
+    private final ComponentRegistry registry;
+    private final EngineOptions options;
+    private final NDManager root;
+    private final PipelineCompiler compiler;
+    private final ScheduledExecutorService swapThread;
+    private final Map<String, Handle> handles = new ConcurrentHashMap<>();
+    private final List<EngineListener> listeners = new CopyOnWriteArrayList<>();
+    private final Set<String> pendingChanges = new LinkedHashSet<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private final RegistryListener registryListener = this::providersChanged;
+    private boolean refreshScheduled;
+
+    /** One deployed pipeline. Mutable fields other than {@code current} are touched on the swap thread only. */
+    private static final class Handle {
+        final String name;
+        final AtomicReference<CompiledPipeline> current = new AtomicReference<>();
+        volatile PipelineDefinition definition;
+        volatile PipelineStatus.State state = PipelineStatus.State.LOADING;
+        volatile String lastError;
+        int nextVersion = 1;
+        long missingSinceNanos = -1;
+
+        Handle(String name) {
+            this.name = name;
+        }
+    }
+
+    /**
+     * @param registry the installed components
+     * @param models how stages find their models
+     * @param device the device pipelines run on
+     * @param options timing settings
+     */
+    public PipelineEngine(ComponentRegistry registry, ModelResolver models, Device device, EngineOptions options) {
+        this.registry = registry;
+        this.options = options;
+        this.root = NDManager.newBaseManager(device);
+        this.root.setName("moxie-engine");
+        this.compiler = new PipelineCompiler(registry, models, root, device);
+        this.swapThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "moxie-swap");
+            t.setDaemon(true);
+            return t;
+        });
+        registry.addListener(registryListener);
+    }
+
+    /** Adds a telemetry listener. */
+    public void addListener(EngineListener listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Deploys a definition: builds a new version of the pipeline (the first, or the next one) and publishes it.
+     *
+     * @return completes with the new version, or exceptionally with why it could not be built (the previous version,
+     *     if any, keeps serving)
+     */
+    public CompletableFuture<VersionInfo> deploy(PipelineDefinition definition) {
+        return onSwapThread(() -> {
+            Handle h = handles.computeIfAbsent(definition.name(), Handle::new);
+            if (h.definition == null) {
+                h.definition = definition;
+            }
+            return rebuild(h, definition);
+        });
+    }
+
+    /**
+     * Chooses another router and/or expert bank implementation for one stage and swaps to a version using it.
+     *
+     * @param router the router implementation, or null to keep the current one
+     * @param experts the expert bank implementation, or null to keep the current one
+     */
+    public CompletableFuture<VersionInfo> swap(String pipeline, String stage, String router, String experts) {
+        return onSwapThread(() -> {
+            Handle h = handle(pipeline);
+            StageDefinition s = h.definition.stage(stage);
+            if (router != null) {
+                if (s.router() == null) {
+                    throw new PipelineDefinitionException("pipeline '" + pipeline + "', stage '" + stage
+                            + "' has no MoE layers, so no router to swap");
+                }
+                s = s.withRouter(router);
+            }
+            if (experts != null) {
+                if (s.experts() == null) {
+                    throw new PipelineDefinitionException("pipeline '" + pipeline + "', stage '" + stage
+                            + "' has no MoE layers, so no expert bank to swap");
+                }
+                s = s.withExperts(experts);
+            }
+            return rebuild(h, h.definition.withStage(s));
+        });
+    }
+
+    /** Removes a pipeline; its version drains and closes. */
+    public CompletableFuture<Void> remove(String pipeline) {
+        return onSwapThread(() -> {
+            Handle h = handles.remove(pipeline);
+            if (h == null) {
+                throw new UnknownPipelineException("no pipeline '" + pipeline + "'");
+            }
+            CompiledPipeline old = h.current.getAndSet(null);
+            h.state = PipelineStatus.State.UNAVAILABLE;
+            return old == null ? null : retire(old);
+        }).thenCompose(f -> f == null ? CompletableFuture.completedFuture(null) : f);
+    }
+
+    /** Returns whether a pipeline of that name is deployed (ready or not). */
+    public boolean contains(String pipeline) {
+        return handles.containsKey(pipeline);
+    }
+
+    /** Returns the status of every pipeline, sorted by name. */
+    public List<PipelineStatus> list() {
+        return handles.values().stream().map(this::status).sorted((a, b) -> a.name().compareTo(b.name())).toList();
+    }
+
+    /** Returns the status of one pipeline. */
+    public PipelineStatus status(String pipeline) {
+        return status(handle(pipeline));
+    }
+
+    private PipelineStatus status(Handle h) {
+        CompiledPipeline v = h.current.get();
+        return new PipelineStatus(h.name, h.state, v == null ? null : v.info(), h.lastError, h.definition);
+    }
+
+    /**
+     * Serves one request.
+     *
+     * @throws UnknownPipelineException if no such pipeline is deployed
+     * @throws PipelineUnavailableException if it has no version that can serve
+     * @throws InvalidInputException if the inputs do not fit the pipeline (the message names the input)
+     */
+    public InferenceResult infer(String pipeline, InferenceRequest request) {
+        long start = System.nanoTime();
+        String status = "OK";
+        Handle h = handles.get(pipeline);
+        if (h == null) {
+            throw new UnknownPipelineException("no pipeline or model named '" + pipeline + "'");
+        }
+        CompiledPipeline version = acquire(h);
+        try (RequestScope scope = new RequestScope(Long.toString(requestIds.incrementAndGet()), root,
+                request.parameters(), request.traceRouting(), (layer, routing) -> routed(pipeline, layer, routing))) {
+            Map<String, NDArray> inputs = toArrays(version.definition(), request.inputs(), scope.manager());
+            Map<String, NDArray> outputs = version.run(inputs, scope);
+            Map<String, HostTensor> host = new LinkedHashMap<>();
+            outputs.forEach((name, array) -> host.put(name, HostTensor.copyOf(array)));
+            return new InferenceResult(pipeline, version.info(), host, scope.traces());
+        } catch (RuntimeException e) {
+            status = e.getClass().getSimpleName();
+            throw e;
+        } finally {
+            version.release();
+            long nanos = System.nanoTime() - start;
+            for (EngineListener l : listeners) {
+                l.requestFinished(pipeline, status, nanos);
+            }
+        }
+    }
+
+    private CompiledPipeline acquire(Handle h) {
+        while (true) {
+            CompiledPipeline v = h.current.get();
+            if (v == null) {
+                throw new PipelineUnavailableException("pipeline '" + h.name + "' is " + h.state.name().toLowerCase()
+                        + (h.lastError == null ? "" : ": " + h.lastError));
+            }
+            if (v.tryAcquire()) {
+                return v;
+            }
+            // v was retired and drained between the read and the acquire: a newer version is published; retry
+            Thread.onSpinWait();
+        }
+    }
+
+    private void routed(String pipeline, String layer, Routing routing) {
+        for (EngineListener l : listeners) {
+            l.routed(pipeline, layer, routing);
+        }
+    }
+
+    private static Map<String, NDArray> toArrays(PipelineDefinition def, Map<String, HostTensor> given, NDManager m) {
+        Map<String, PipelineDefinition.InputDefinition> declared = new LinkedHashMap<>();
+        def.inputs().forEach(i -> declared.put(i.name(), i));
+        for (String name : given.keySet()) {
+            if (!declared.containsKey(name)) {
+                throw new InvalidInputException("pipeline '" + def.name() + "' has no input '" + name + "' (inputs: "
+                        + declared.keySet() + ")");
+            }
+        }
+        Map<String, NDArray> out = new HashMap<>();
+        for (PipelineDefinition.InputDefinition in : declared.values()) {
+            HostTensor t = given.get(in.name());
+            if (t == null) {
+                if (in.optional()) {
+                    continue;
+                }
+                throw new InvalidInputException("pipeline '" + def.name() + "': missing input '" + in.name() + "'");
+            }
+            DataType want = DataTypes.parse(in.dataType(), "pipeline '" + def.name() + "'");
+            if (t.dataType() != want) {
+                throw new InvalidInputException("input '" + in.name() + "' must be " + in.dataType() + ", got "
+                        + t.dataType().name().toLowerCase());
+            }
+            if (in.shape() != null && !shapeMatches(in.shape(), t.shape())) {
+                throw new InvalidInputException("input '" + in.name() + "' must have shape " + Arrays.toString(in.shape())
+                        + " (-1 = any), got " + Arrays.toString(t.shape()));
+            }
+            out.put(in.name(), t.toNDArray(m));
+        }
+        return out;
+    }
+
+    private static boolean shapeMatches(long[] spec, long[] actual) {
+        if (spec.length != actual.length) {
+            return false;
+        }
+        for (int i = 0; i < spec.length; i++) {
+            if (spec[i] >= 0 && spec[i] != actual[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- swapping (swap thread only) ----
+
+    private VersionInfo rebuild(Handle h, PipelineDefinition def) {
+        CompiledPipeline next;
+        try {
+            next = compiler.compile(def, h.nextVersion);
+        } catch (RuntimeException e) {
+            h.lastError = e.getMessage();
+            if (h.current.get() == null) {
+                h.state = PipelineStatus.State.FAILED;
+            }
+            LOG.warn("pipeline {}: new version not built, {}: {}", h.name,
+                    h.current.get() == null ? "nothing serves it" : "the old version keeps serving", e.getMessage());
+            for (EngineListener l : listeners) {
+                l.swapFailed(h.name, e.getMessage());
+            }
+            throw e;
+        }
+        h.nextVersion++;
+        h.definition = def;
+        h.lastError = null;
+        h.missingSinceNanos = -1;
+        CompiledPipeline old = h.current.getAndSet(next);
+        h.state = PipelineStatus.State.READY;
+        LOG.info("pipeline {}: version {} serving (warm-up {} ms){}", h.name, next.info().version(),
+                next.info().warmUpMillis(), old == null ? "" : ", version " + old.info().version() + " draining");
+        for (EngineListener l : listeners) {
+            l.swapped(h.name, old == null ? null : old.info(), next.info());
+        }
+        if (old != null) {
+            retire(old);
+        }
+        return next.info();
+    }
+
+    private CompletableFuture<Void> retire(CompiledPipeline old) {
+        CompletableFuture<Void> closed = old.retire();
+        if (!closed.isDone()) {
+            swapThread.schedule(old::forceClose, options.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return closed;
+    }
+
+    private void providersChanged(ComponentKind kind, String name) {
+        synchronized (pendingChanges) {
+            pendingChanges.add(kind + ":" + name);
+            if (refreshScheduled) {
+                return;
+            }
+            refreshScheduled = true;
+        }
+        try {
+            swapThread.schedule(this::refresh, options.coalesceDelay().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the engine is shutting down; nothing to rebuild
+        }
+    }
+
+    private void refresh() {
+        Set<String> changed;
+        synchronized (pendingChanges) {
+            changed = new LinkedHashSet<>(pendingChanges);
+            pendingChanges.clear();
+            refreshScheduled = false;
+        }
+        for (Handle h : new ArrayList<>(handles.values())) {
+            if (h.definition != null && references(h.definition).stream().anyMatch(changed::contains)) {
+                reconcile(h);
+            }
+        }
+    }
+
+    /** Brings a pipeline in line with the installed components. */
+    private void reconcile(Handle h) {
+        if (handles.get(h.name) != h) {
+            return; // removed meanwhile
+        }
+        List<String> missing = new ArrayList<>();
+        for (String ref : references(h.definition)) {
+            String[] kn = ref.split(":", 2);
+            if (registry.find(ComponentKind.valueOf(kn[0]), kn[1]).isEmpty()) {
+                missing.add(ComponentKind.valueOf(kn[0]).label() + " '" + kn[1] + "'");
+            }
+        }
+        CompiledPipeline current = h.current.get();
+        if (!missing.isEmpty()) {
+            if (current == null) {
+                h.state = PipelineStatus.State.UNAVAILABLE;
+                h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides";
+                return;
+            }
+            long now = System.nanoTime();
+            if (h.missingSinceNanos < 0) {
+                h.missingSinceNanos = now;
+                swapThread.schedule(() -> reconcile(h), options.replacementGrace().toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (now - h.missingSinceNanos < options.replacementGrace().toNanos()) {
+                return; // a later scheduled check decides
+            }
+            h.current.set(null);
+            h.state = PipelineStatus.State.UNAVAILABLE;
+            h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides any more";
+            LOG.warn("pipeline {}: {}; version {} retired", h.name, h.lastError, current.info().version());
+            retire(current);
+            return;
+        }
+        h.missingSinceNanos = -1;
+        if (current == null || !upToDate(current)) {
+            try {
+                rebuild(h, h.definition);
+            } catch (RuntimeException e) {
+                // reported by rebuild; the old version, if any, keeps serving
+            }
+        }
+    }
+
+    private boolean upToDate(CompiledPipeline version) {
+        for (Map.Entry<String, Provider> used : version.providers().entrySet()) {
+            Provider p = used.getValue();
+            Provider preferred = registry.find(p.kind(), p.name()).orElse(null);
+            if (preferred == null || preferred.serviceId() != p.serviceId()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Set<String> references(PipelineDefinition def) {
+        Set<String> refs = new LinkedHashSet<>();
+        for (StageDefinition s : def.stages()) {
+            refs.add(ComponentKind.STAGE + ":" + s.kind());
+            if (s.router() != null) {
+                refs.add(ComponentKind.ROUTER + ":" + s.router());
+            }
+            if (s.experts() != null) {
+                refs.add(ComponentKind.EXPERTS + ":" + s.experts());
+            }
+        }
+        return refs;
+    }
+
+    private Handle handle(String pipeline) {
+        Handle h = handles.get(pipeline);
+        if (h == null) {
+            throw new UnknownPipelineException("no pipeline or model named '" + pipeline + "'");
+        }
+        return h;
+    }
+
+    private <T> CompletableFuture<T> onSwapThread(java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, swapThread);
+    }
+
+    /** Returns the engine's root memory manager (for leak accounting in tests and telemetry). */
+    public NDManager rootManager() {
+        return root;
+    }
+
+    /**
+     * Stops accepting swaps, retires every version, waits for in-flight requests up to the drain timeout, and
+     * frees all memory.
+     */
+    @Override
+    public void close() {
+        registry.removeListener(registryListener);
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        List<CompiledPipeline> versions = new ArrayList<>();
+        for (Handle h : handles.values()) {
+            CompiledPipeline v = h.current.getAndSet(null);
+            h.state = PipelineStatus.State.UNAVAILABLE;
+            if (v != null) {
+                versions.add(v);
+                closing.add(v.retire());
+            }
+        }
+        handles.clear();
+        try {
+            CompletableFuture.allOf(closing.toArray(new CompletableFuture[0]))
+                    .get(options.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            versions.forEach(CompiledPipeline::forceClose);
+        }
+        swapThread.shutdownNow();
+        root.close();
+    }
+
+    /** Wraps a failure of an async admin call into the exception callers should see. */
+    public static RuntimeException unwrap(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof java.util.concurrent.CompletionException || c instanceof java.util.concurrent.ExecutionException)
+                && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c instanceof RuntimeException r ? r : new MoxieException(String.valueOf(c.getMessage()), c);
+    }
+}

@@ -1,0 +1,2 @@
+/** An example third-party router plugin: the template for writing your own. */
+package io.moxie.examples.router;
