@@ -2,6 +2,7 @@ package io.moxie.api;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +34,18 @@ public interface Stage extends AutoCloseable {
 
     /**
      * Returns inputs for the warm-up pass the kernel runs before publishing a new pipeline version. The default
-     * gives zeros of each input's spec with variable dimensions set to 1; stages whose inputs cannot be zeros
-     * (encoded images) override it.
+     * gives zeros of each input's spec with variable dimensions set to 1 (a one-element float32 vector for a spec
+     * that accepts anything); stages whose inputs cannot be zeros (encoded images) override it.
      */
     default Map<String, NDArray> warmUpInputs(NDManager manager) {
         Map<String, NDArray> out = new HashMap<>();
         for (TensorSpec spec : inputs()) {
-            long[] shape = spec.shape();
+            long[] shape = spec.shape() == null ? new long[] {1} : spec.shape();
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = shape[i] < 0 ? 1 : shape[i];
             }
-            out.put(spec.name(), manager.zeros(new ai.djl.ndarray.types.Shape(shape), spec.dataType()));
+            DataType type = spec.dataType() == DataType.UNKNOWN ? DataType.FLOAT32 : spec.dataType();
+            out.put(spec.name(), manager.zeros(new ai.djl.ndarray.types.Shape(shape), type));
         }
         return out;
     }

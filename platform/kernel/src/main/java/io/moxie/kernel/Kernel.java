@@ -3,6 +3,7 @@ package io.moxie.kernel;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.moxie.api.MoxieException;
+import io.moxie.kernel.builtin.IdentityStageFactory;
 import io.moxie.kernel.felix.FelixHost;
 import io.moxie.kernel.model.Model;
 import io.moxie.kernel.model.ModelRepository;
@@ -10,6 +11,7 @@ import io.moxie.kernel.pipeline.PipelineDefinition;
 import io.moxie.kernel.pipeline.PipelineEngine;
 import io.moxie.kernel.pipeline.PipelineYaml;
 import io.moxie.kernel.pipeline.VersionInfo;
+import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.registry.ComponentRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +47,7 @@ public final class Kernel implements AutoCloseable {
         this.models = new ModelRepository(options.modelRepository());
         this.modelTypes = new ModelTypes(options.modelTypesDir());
         this.felix = new FelixHost(options.bundlesDir(), options.pluginsDir(), registry);
+        registry.register(ComponentKind.STAGE, new IdentityStageFactory(), "moxie-kernel (built in)");
         Engine.getInstance(); // before anything else touches DJL: see FelixHost.start
         this.engine = new PipelineEngine(registry, this::resolveModel, preferredDevice(), options.engine());
     }

@@ -155,9 +155,21 @@ final class CompiledPipeline {
         }
         Map<String, NDArray> outputs = new LinkedHashMap<>();
         for (Map.Entry<String, String> out : definition.outputs().entrySet()) {
-            NDArray value = values.get(out.getValue());
+            String name = out.getKey();
+            String source = out.getValue();
+            if (name.endsWith("*")) {
+                String namePrefix = name.substring(0, name.length() - 1);
+                String sourcePrefix = source.substring(0, source.length() - 1);
+                for (Map.Entry<String, NDArray> v : new java.util.TreeMap<>(values).entrySet()) {
+                    if (v.getKey().startsWith(sourcePrefix)) {
+                        outputs.put(namePrefix + v.getKey().substring(sourcePrefix.length()), v.getValue());
+                    }
+                }
+                continue;
+            }
+            NDArray value = values.get(source);
             if (value != null) {
-                outputs.put(out.getKey(), value);
+                outputs.put(name, value);
             }
         }
         return outputs;

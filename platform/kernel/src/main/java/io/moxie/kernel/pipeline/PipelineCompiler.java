@@ -84,7 +84,7 @@ final class PipelineCompiler {
                         r == null ? null : r.describe(), e == null ? null : e.describe()));
             }
             for (Map.Entry<String, String> out : def.outputs().entrySet()) {
-                if (!produced.containsKey(out.getValue())) {
+                if (!out.getValue().endsWith("*") && !produced.containsKey(out.getValue())) {
                     throw new MoxieException("pipeline '" + def.name() + "': output '" + out.getKey() + "' reads '"
                             + out.getValue() + "', which that stage does not produce");
                 }
@@ -125,6 +125,9 @@ final class PipelineCompiler {
     }
 
     private static boolean compatible(long[] produced, long[] wanted) {
+        if (produced == null || wanted == null) {
+            return true;
+        }
         if (produced.length != wanted.length) {
             return false;
         }

@@ -17,7 +17,9 @@ import java.util.Set;
  * @param description free text
  * @param inputs the request inputs the pipeline accepts, by name
  * @param stages the stages in topological order (reordered from the declaration if needed)
- * @param outputs output name to source ({@code stage.port})
+ * @param outputs output name to source ({@code stage.port}); {@code prefix*: stage.portprefix*} maps every port of
+ *                the stage starting with the port prefix, the prefix replaced (for a number of outputs that depends
+ *                on the model, such as per-layer routing)
  * @param yaml the source text, kept to persist and show the definition as written
  */
 public record PipelineDefinition(String name, String description, List<InputDefinition> inputs,
@@ -103,6 +105,13 @@ public record PipelineDefinition(String name, String description, List<InputDefi
             if (dot < 0 || !byName.containsKey(source.substring(0, dot))) {
                 throw new PipelineDefinitionException(where + ": output '" + out.getKey() + "' reads '" + source
                         + "', expected 'stage.port' of a declared stage");
+            }
+            boolean wildName = out.getKey().endsWith("*");
+            boolean wildSource = source.endsWith("*");
+            if (wildName != wildSource || out.getKey().indexOf('*') != out.getKey().length() - 1 && wildName
+                    || source.indexOf('*') != source.length() - 1 && wildSource) {
+                throw new PipelineDefinitionException(where + ": output '" + out.getKey() + "' reads '" + source
+                        + "': a '*' may only end both the output name and the port (e.g. 'router_*: tower.router_*')");
             }
         }
         if (outputs.isEmpty()) {

@@ -93,6 +93,14 @@ class PipelineEngineTest {
     }
 
     @Test
+    void wildcardOutputsMapEveryMatchingPortOfAStage() throws Exception {
+        registry.register(ComponentKind.STAGE, new TestComponents.ScaleFactory(2), "test");
+        engine.deploy(new PipelineYaml().parse(YAML.replace("y: scale.y", "out_*: scale.*"), "test", Map.of())).get();
+        var outputs = engine.infer("demo", InferenceRequest.of(Map.of("x", HostTensor.ofFloats(new float[] {1}, 1)))).outputs();
+        assertEquals(java.util.Set.of("out_y"), outputs.keySet());
+    }
+
+    @Test
     void unknownPipelineIsReported() {
         assertThrows(UnknownPipelineException.class, () -> infer(1));
     }

@@ -64,6 +64,13 @@ class PipelineYamlTest {
     }
 
     @Test
+    void wildcardMustEndBothSides() {
+        String text = VALID.replace("y: second.y", "y*: second.y");
+        var e = assertThrows(PipelineDefinitionException.class, () -> yaml.parse(text, "t", Map.of()));
+        assertTrue(e.getMessage().contains("'*'"), e.getMessage());
+    }
+
+    @Test
     void unknownFieldIsRejected() {
         String text = VALID.replace("kind: scale\n    inputs: {x: x}", "kind: scale\n    colour: red\n    inputs: {x: x}");
         var e = assertThrows(PipelineDefinitionException.class, () -> yaml.parse(text, "t", Map.of()));
