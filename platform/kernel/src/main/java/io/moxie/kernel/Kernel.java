@@ -1,9 +1,9 @@
 package io.moxie.kernel;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.moxie.api.MoxieException;
 import io.moxie.kernel.builtin.IdentityStageFactory;
+import io.moxie.kernel.device.DeviceManager;
 import io.moxie.kernel.felix.FelixHost;
 import io.moxie.kernel.model.Model;
 import io.moxie.kernel.model.ModelRepository;
@@ -49,7 +49,8 @@ public final class Kernel implements AutoCloseable {
         this.felix = new FelixHost(options.bundlesDir(), options.pluginsDir(), registry);
         registry.register(ComponentKind.STAGE, new IdentityStageFactory(), "moxie-kernel (built in)");
         Engine.getInstance(); // before anything else touches DJL: see FelixHost.start
-        this.engine = new PipelineEngine(registry, this::resolveModel, preferredDevice(), options.engine());
+        DeviceManager devices = DeviceManager.discover(options.devices().capacities(), options.devices().reserveBytes());
+        this.engine = new PipelineEngine(registry, this::resolveModel, devices, options.engine());
     }
 
     /**
@@ -67,10 +68,6 @@ public final class Kernel implements AutoCloseable {
             kernel.close();
             throw e;
         }
-    }
-
-    private static Device preferredDevice() {
-        return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
     }
 
     private Model resolveModel(String reference) {

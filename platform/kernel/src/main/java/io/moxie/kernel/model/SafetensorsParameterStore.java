@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.ParameterStore;
 import io.moxie.kernel.io.SafetensorsFile;
+import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,7 +59,17 @@ final class SafetensorsParameterStore implements ParameterStore, AutoCloseable {
         DataType stored = file.storedType(key);
         boolean floating = stored == DataType.FLOAT32 || stored == DataType.FLOAT16 || stored == DataType.BFLOAT16
                 || stored == DataType.FLOAT64;
-        NDArray array = (floating ? file.readFloat32(key) : file.read(key)).toNDArray(manager);
+        NDArray array;
+        if (stored == DataType.FLOAT32 || !floating) {
+            // one copy, from the mapped file straight into the tensor's native memory
+            ByteBuffer view = file.rawView(key);
+            ByteBuffer direct = manager.allocateDirect(view.remaining());
+            direct.put(view);
+            direct.rewind();
+            array = manager.create(direct, file.shape(key), stored);
+        } else {
+            array = file.readFloat32(key).toNDArray(manager);
+        }
         array.setName(key);
         return array;
     }

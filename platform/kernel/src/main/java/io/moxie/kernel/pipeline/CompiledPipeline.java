@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.Stage;
 import io.moxie.api.TensorSpec;
+import io.moxie.kernel.device.Lease;
 import io.moxie.kernel.registry.Provider;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,15 +34,18 @@ final class CompiledPipeline {
     private final VersionInfo info;
     private final List<CompiledStage> stages;
     private final NDManager manager;
+    private final List<Lease> leases;
     private final AtomicInteger references = new AtomicInteger(1);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean retired;
 
-    CompiledPipeline(PipelineDefinition definition, VersionInfo info, List<CompiledStage> stages, NDManager manager) {
+    CompiledPipeline(PipelineDefinition definition, VersionInfo info, List<CompiledStage> stages, NDManager manager,
+                     List<Lease> leases) {
         this.definition = definition;
         this.info = info;
         this.stages = List.copyOf(stages);
         this.manager = manager;
+        this.leases = List.copyOf(leases);
     }
 
     PipelineDefinition definition() {
@@ -128,6 +132,7 @@ final class CompiledPipeline {
                 }
             }
             manager.close();
+            leases.forEach(Lease::close);
             closed.complete(null);
         }
     }

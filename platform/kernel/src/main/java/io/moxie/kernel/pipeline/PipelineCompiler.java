@@ -10,6 +10,8 @@ import io.moxie.api.ParameterStore;
 import io.moxie.api.Stage;
 import io.moxie.api.StageFactory;
 import io.moxie.api.TensorSpec;
+import io.moxie.kernel.device.DeviceManager;
+import io.moxie.kernel.device.Lease;
 import io.moxie.kernel.model.Model;
 import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.registry.ComponentRegistry;
@@ -29,19 +31,22 @@ final class PipelineCompiler {
     private final ComponentRegistry registry;
     private final ModelResolver models;
     private final NDManager root;
+    private final DeviceManager devices;
     private final Device device;
 
-    PipelineCompiler(ComponentRegistry registry, ModelResolver models, NDManager root, Device device) {
+    PipelineCompiler(ComponentRegistry registry, ModelResolver models, NDManager root, DeviceManager devices) {
         this.registry = registry;
         this.models = models;
         this.root = root;
-        this.device = device;
+        this.devices = devices;
+        this.device = devices.preferred();
     }
 
     CompiledPipeline compile(PipelineDefinition def, int version) {
         NDManager manager = root.newSubManager(device);
         manager.setName("pipeline-" + def.name() + "-v" + version);
         List<CompiledPipeline.CompiledStage> built = new ArrayList<>();
+        List<Lease> leases = new ArrayList<>();
         try {
             Map<String, TensorSpec> produced = new HashMap<>();
             List<VersionInfo.StageInfo> infos = new ArrayList<>();
@@ -55,7 +60,9 @@ final class PipelineCompiler {
                 if (s.model() != null) {
                     Model model = models.resolve(s.model());
                     config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
-                    params = model.parameters();
+                    Lease lease = devices.lease(device, "pipeline '" + def.name() + "' v" + version + " stage '" + s.name() + "'");
+                    leases.add(lease);
+                    params = new LeasedParameterStore(model.parameters(), lease);
                 } else {
                     config = new Config(s.config(), where);
                     params = new EmptyParameterStore(s.name());
@@ -89,9 +96,10 @@ final class PipelineCompiler {
                             + out.getValue() + "', which that stage does not produce");
                 }
             }
-            CompiledPipeline compiled = new CompiledPipeline(def, null, built, manager);
+            CompiledPipeline compiled = new CompiledPipeline(def, null, built, manager, leases);
             long warmUp = warmUp(def, compiled);
-            return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp), built, manager);
+            return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp), built,
+                    manager, leases);
         } catch (RuntimeException e) {
             for (CompiledPipeline.CompiledStage s : built) {
                 try {
@@ -101,6 +109,7 @@ final class PipelineCompiler {
                 }
             }
             manager.close();
+            leases.forEach(Lease::close);
             throw e;
         }
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.MoxieException;
 import io.moxie.api.Routing;
+import io.moxie.kernel.device.DeviceManager;
 import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.registry.Provider;
@@ -48,6 +49,7 @@ public final class PipelineEngine implements AutoCloseable {
 
     private final ComponentRegistry registry;
     private final EngineOptions options;
+    private final DeviceManager devices;
     private final NDManager root;
     private final PipelineCompiler compiler;
     private final ScheduledExecutorService swapThread;
@@ -80,11 +82,22 @@ public final class PipelineEngine implements AutoCloseable {
      * @param options timing settings
      */
     public PipelineEngine(ComponentRegistry registry, ModelResolver models, Device device, EngineOptions options) {
+        this(registry, models, new DeviceManager(Map.of(device, Long.MAX_VALUE)), options);
+    }
+
+    /**
+     * @param registry the installed components
+     * @param models how stages find their models
+     * @param devices the devices and their leases; pipelines run on the preferred device
+     * @param options timing settings
+     */
+    public PipelineEngine(ComponentRegistry registry, ModelResolver models, DeviceManager devices, EngineOptions options) {
         this.registry = registry;
         this.options = options;
-        this.root = NDManager.newBaseManager(device);
+        this.devices = devices;
+        this.root = NDManager.newBaseManager(devices.preferred());
         this.root.setName("moxie-engine");
-        this.compiler = new PipelineCompiler(registry, models, root, device);
+        this.compiler = new PipelineCompiler(registry, models, root, devices);
         this.swapThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "moxie-swap");
             t.setDaemon(true);
@@ -426,6 +439,11 @@ public final class PipelineEngine implements AutoCloseable {
 
     private <T> CompletableFuture<T> onSwapThread(java.util.function.Supplier<T> work) {
         return CompletableFuture.supplyAsync(work, swapThread);
+    }
+
+    /** Returns the devices and their leases. */
+    public DeviceManager devices() {
+        return devices;
     }
 
     /** Returns the engine's root memory manager (for leak accounting in tests and telemetry). */
