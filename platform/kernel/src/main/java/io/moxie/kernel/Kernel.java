@@ -12,6 +12,8 @@ import io.moxie.kernel.pipeline.PipelineEngine;
 import io.moxie.kernel.pipeline.PipelineYaml;
 import io.moxie.kernel.pipeline.VersionInfo;
 import io.moxie.kernel.registry.ComponentKind;
+import io.moxie.kernel.schedule.Scheduler;
+import io.moxie.kernel.schedule.SchedulerOptions;
 import io.moxie.kernel.registry.ComponentRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +41,7 @@ public final class Kernel implements AutoCloseable {
     private final ModelRepository models;
     private final FelixHost felix;
     private final PipelineEngine engine;
+    private final Scheduler scheduler;
     private final ModelTypes modelTypes;
     private final PipelineYaml yaml = new PipelineYaml();
 
@@ -51,6 +54,7 @@ public final class Kernel implements AutoCloseable {
         Engine.getInstance(); // before anything else touches DJL: see FelixHost.start
         DeviceManager devices = DeviceManager.discover(options.devices().capacities(), options.devices().reserveBytes());
         this.engine = new PipelineEngine(registry, this::resolveModel, devices, options.engine());
+        this.scheduler = new Scheduler(engine, SchedulerOptions.DEFAULTS);
     }
 
     /**
@@ -145,6 +149,11 @@ public final class Kernel implements AutoCloseable {
         return engine;
     }
 
+    /** Returns the scheduler: the way servers submit requests (bounded queues, deadlines, priorities). */
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
     /** Returns the component registry. */
     public ComponentRegistry registry() {
         return registry;
@@ -165,9 +174,15 @@ public final class Kernel implements AutoCloseable {
         return options;
     }
 
-    /** Drains and closes every pipeline, stops the framework, and unmaps the models. */
+    /** Finishes queued requests, drains and closes every pipeline, stops the framework, and unmaps the models. */
     @Override
     public void close() {
+        try {
+            scheduler.drain(options.engine().drainTimeout().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.close();
         try {
             engine.close();
         } finally {

@@ -145,6 +145,7 @@ final class CompiledPipeline {
         Map<String, NDArray> values = new HashMap<>(inputs);
         for (CompiledStage compiled : stages) {
             StageDefinition def = compiled.definition();
+            request.checkNotAbandoned("before stage '" + def.name() + "'");
             Map<String, NDArray> stageInputs = new LinkedHashMap<>();
             for (Map.Entry<String, String> port : def.inputs().entrySet()) {
                 NDArray value = values.get(port.getValue());

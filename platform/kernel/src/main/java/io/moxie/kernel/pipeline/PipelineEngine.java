@@ -203,8 +203,9 @@ public final class PipelineEngine implements AutoCloseable {
             throw new UnknownPipelineException("no pipeline or model named '" + pipeline + "'");
         }
         CompiledPipeline version = acquire(h);
-        try (RequestScope scope = new RequestScope(Long.toString(requestIds.incrementAndGet()), root,
-                request.parameters(), request.traceRouting(), (layer, routing) -> routed(pipeline, layer, routing))) {
+        try (RequestScope scope = new RequestScope(Long.toString(requestIds.incrementAndGet()), root, request,
+                (layer, routing) -> routed(pipeline, layer, routing))) {
+            scope.checkNotAbandoned("before it started");
             Map<String, NDArray> inputs = toArrays(version.definition(), request.inputs(), scope.manager());
             Map<String, NDArray> outputs = version.run(inputs, scope);
             Map<String, HostTensor> host = new LinkedHashMap<>();

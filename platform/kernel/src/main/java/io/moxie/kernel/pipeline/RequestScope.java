@@ -27,15 +27,25 @@ final class RequestScope implements RequestContext, AutoCloseable {
     private final RoutingListener routingListener;
     private final Map<String, Object> state = new ConcurrentHashMap<>();
     private final Map<String, HostTensor> traces = new LinkedHashMap<>();
-    private volatile boolean cancelled;
+    private final InferenceRequest request;
 
     /** Receives every routing decision (telemetry). */
     interface RoutingListener {
         void routed(String layer, Routing routing);
     }
 
+    RequestScope(String id, NDManager parent, InferenceRequest request, RoutingListener listener) {
+        this(id, parent, request.parameters(), request.traceRouting(), listener, request);
+    }
+
     RequestScope(String id, NDManager parent, Map<String, String> parameters, boolean trace, RoutingListener listener) {
+        this(id, parent, parameters, trace, listener, null);
+    }
+
+    private RequestScope(String id, NDManager parent, Map<String, String> parameters, boolean trace,
+                         RoutingListener listener, InferenceRequest request) {
         this.id = id;
+        this.request = request;
         this.manager = parent.newSubManager();
         this.manager.setName("request-" + id);
         this.parameters = parameters;
@@ -82,11 +92,20 @@ final class RequestScope implements RequestContext, AutoCloseable {
 
     @Override
     public boolean isCancelled() {
-        return cancelled;
+        return request != null && (request.pastDeadline() || request.cancelled().getAsBoolean());
     }
 
-    void cancel() {
-        cancelled = true;
+    /** Throws if the request was cancelled or its deadline passed, so no more work is spent on it. */
+    void checkNotAbandoned(String where) {
+        if (request == null) {
+            return;
+        }
+        if (request.pastDeadline()) {
+            throw new DeadlineExceededException("request " + id + ": deadline exceeded " + where);
+        }
+        if (request.cancelled().getAsBoolean()) {
+            throw new CancelledException("request " + id + ": cancelled by the caller " + where);
+        }
     }
 
     Map<String, HostTensor> traces() {

@@ -1,0 +1,12 @@
+package io.moxie.kernel.pipeline;
+
+import io.moxie.api.MoxieException;
+
+/** The caller cancelled the request; its work was abandoned and its memory freed (gRPC {@code CANCELLED}). */
+public class CancelledException extends MoxieException {
+    private static final long serialVersionUID = 1L;
+
+    public CancelledException(String message) {
+        super(message);
+    }
+}

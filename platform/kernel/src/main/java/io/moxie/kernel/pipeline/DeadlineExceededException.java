@@ -1,0 +1,12 @@
+package io.moxie.kernel.pipeline;
+
+import io.moxie.api.MoxieException;
+
+/** A request's deadline passed before it finished; its work was abandoned and its memory freed (gRPC {@code DEADLINE_EXCEEDED}). */
+public class DeadlineExceededException extends MoxieException {
+    private static final long serialVersionUID = 1L;
+
+    public DeadlineExceededException(String message) {
+        super(message);
+    }
+}
