@@ -18,7 +18,9 @@ import java.util.function.Function;
 /**
  * The image-preprocessing stage shared by CuMo and Octavius: an encoded image ({@code image}, uint8 bytes of a PNG
  * or JPEG file) becomes {@code pixel_values} {@code [1, 3, S, S]} float32 and {@code pixel_uint8}
- * {@code [1, S, S, 3]}; a request that already carries {@code pixel_values} {@code [B, 3, S, S]} passes through.
+ * {@code [1, S, S, 3]} (and the same pixel values again as {@code image_pixel_values}, an output only image
+ * requests have, so a pipeline can return them without echoing a caller's own tensor); a request that already
+ * carries {@code pixel_values} {@code [B, 3, S, S]} passes through.
  * The two models differ only in the geometry of the preprocessing function given.
  */
 final class ImageStage implements Stage {
@@ -39,6 +41,7 @@ final class ImageStage implements Stage {
     @Override
     public List<TensorSpec> outputs() {
         return List.of(new TensorSpec("pixel_values", DataType.FLOAT32, new long[] {-1, 3, size, size}),
+                new TensorSpec("image_pixel_values", DataType.FLOAT32, new long[] {1, 3, size, size}),
                 new TensorSpec("pixel_uint8", DataType.UINT8, new long[] {1, size, size, 3}));
     }
 
@@ -59,7 +62,9 @@ final class ImageStage implements Stage {
         PreprocessedImage p = preprocess.apply(image.toByteArray());
         NDManager m = request.manager();
         Map<String, NDArray> out = new LinkedHashMap<>();
-        out.put("pixel_values", m.create(p.pixelValues(), new Shape(1, 3, size, size)));
+        NDArray values = m.create(p.pixelValues(), new Shape(1, 3, size, size));
+        out.put("pixel_values", values);
+        out.put("image_pixel_values", values);
         byte[] rgb = p.pixelUint8().toByteArray();
         ByteBuffer direct = m.allocateDirect(rgb.length);
         direct.put(rgb).rewind();

@@ -1,0 +1,62 @@
+package io.moxie.encoders.impl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import io.moxie.api.ModelFormatException;
+import io.moxie.api.ParameterStore;
+
+/**
+ * A dense two-layer MLP {@code L2(act(L1(x)))} with biases: a CLIP layer's {@code mlp} or a LLaVA {@code mlp2x_gelu}
+ * projector, i.e. what a checkpoint holds before co-upcycling. Weights in PyTorch {@code [out, in]} layout, float32,
+ * owned by the component's manager; immutable.
+ */
+public final class DenseMlp {
+    private final NDArray fc1Weight;
+    private final NDArray fc1Bias;
+    private final NDArray fc2Weight;
+    private final NDArray fc2Bias;
+    private final Activation activation;
+
+    private DenseMlp(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias, Activation activation) {
+        this.fc1Weight = fc1Weight;
+        this.fc1Bias = fc1Bias;
+        this.fc2Weight = fc2Weight;
+        this.fc2Bias = fc2Bias;
+        this.activation = activation;
+    }
+
+    /**
+     * Loads the two linears {@code fc1 [I, inputSize]} and {@code fc2 [*, I]} from the given key prefixes (each
+     * followed by {@code weight} / {@code bias}).
+     *
+     * @throws ModelFormatException naming the key of a missing or mis-shaped tensor
+     */
+    public static DenseMlp load(ParameterStore params, String fc1, String fc2, long inputSize, Activation activation,
+                                NDManager manager) {
+        Shape first = params.shape(fc1 + "weight");
+        Shape second = params.shape(fc2 + "weight");
+        if (first.dimension() != 2 || second.dimension() != 2) {
+            throw new ModelFormatException("model '" + params.modelName() + "': '" + fc1 + "weight' " + first + " and '"
+                    + fc2 + "weight' " + second + " must be 2-D [out, in]");
+        }
+        long hidden = first.get(0);
+        long out = second.get(0);
+        return new DenseMlp(params.load(fc1 + "weight", new Shape(hidden, inputSize), manager),
+                params.load(fc1 + "bias", new Shape(hidden), manager),
+                params.load(fc2 + "weight", new Shape(out, hidden), manager),
+                params.load(fc2 + "bias", new Shape(out), manager), activation);
+    }
+
+    /** Returns the output width. */
+    public long outputSize() {
+        return fc2Weight.getShape().get(0);
+    }
+
+    /** Runs the MLP on {@code x [..., in]}; the result {@code [..., out]} belongs to {@code x}'s manager. */
+    public NDArray forward(NDArray x) {
+        NDArray hidden = activation.apply(Linear.linear(x, fc1Weight, fc1Bias).singletonOrThrow());
+        return Linear.linear(hidden, fc2Weight, fc2Bias).singletonOrThrow();
+    }
+}

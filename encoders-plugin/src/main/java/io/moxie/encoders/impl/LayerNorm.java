@@ -1,0 +1,35 @@
+package io.moxie.encoders.impl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moxie.api.ParameterStore;
+
+/**
+ * LayerNorm over the last axis: {@code (x − mean) / sqrt(var + eps) · weight + bias} with the biased variance, as
+ * PyTorch's {@code F.layer_norm}. Weights {@code [D]} float32 owned by the component's manager; immutable.
+ */
+public final class LayerNorm {
+    private final NDArray weight;
+    private final NDArray bias;
+    private final float eps;
+
+    private LayerNorm(NDArray weight, NDArray bias, float eps) {
+        this.weight = weight;
+        this.bias = bias;
+        this.eps = eps;
+    }
+
+    /** Loads {@code prefix + "weight"} and {@code prefix + "bias"}, both {@code [size]}. */
+    public static LayerNorm load(ParameterStore params, String prefix, long size, double eps, NDManager manager) {
+        Shape shape = new Shape(size);
+        return new LayerNorm(params.load(prefix + "weight", shape, manager), params.load(prefix + "bias", shape, manager),
+                (float) eps);
+    }
+
+    /** Normalises {@code x [..., D]}; the result belongs to {@code x}'s manager. */
+    public NDArray apply(NDArray x) {
+        // the engine's fused layer norm (what DJL's LayerNorm block calls), one pass instead of seven
+        return x.getNDArrayInternal().layerNorm(x, weight.getShape(), weight, bias, eps).singletonOrThrow();
+    }
+}
