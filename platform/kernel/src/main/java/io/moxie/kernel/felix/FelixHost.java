@@ -82,7 +82,9 @@ public final class FelixHost implements AutoCloseable {
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
                 HostPackages.exportClauses(apiVersion(), Stage.class),
                 HostPackages.exportClauses(Engine.getDjlVersion(), NDArray.class),
-                HostPackages.exportClauses("2.0.17", Logger.class)));
+                HostPackages.exportClauses("2.0.17", Logger.class),
+                // JavaCPP and OpenBLAS: like DJL, a JNI library loads once per JVM, so bundles share the host's copy
+                HostPackages.exportClauses("1.5.13", org.bytedeco.javacpp.Pointer.class, org.bytedeco.openblas.global.openblas.class)));
         config.put("ds.loglevel", "warn");
         if (pluginsDir != null) {
             config.put("felix.fileinstall.dir", pluginsDir.toAbsolutePath().toString());
