@@ -12,6 +12,10 @@ public interface EngineListener {
     default void requestFinished(String pipeline, String status, long nanos) {
     }
 
+    /** A batch of {@code size} requests ran as one pass. */
+    default void batchRan(String pipeline, int size) {
+    }
+
     /** A MoE layer routed tokens for a request of {@code pipeline}. */
     default void routed(String pipeline, String layer, Routing routing) {
     }

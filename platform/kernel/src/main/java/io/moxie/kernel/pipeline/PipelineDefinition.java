@@ -21,9 +21,11 @@ import java.util.Set;
  *                the stage starting with the port prefix, the prefix replaced (for a number of outputs that depends
  *                on the model, such as per-layer routing)
  * @param yaml the source text, kept to persist and show the definition as written
+ * @param batching dynamic batching settings, or null when requests always run alone
  */
 public record PipelineDefinition(String name, String description, List<InputDefinition> inputs,
-                                 List<StageDefinition> stages, Map<String, String> outputs, String yaml) {
+                                 List<StageDefinition> stages, Map<String, String> outputs, String yaml,
+                                 BatchingOptions batching) {
 
     /**
      * A request input.
@@ -34,6 +36,12 @@ public record PipelineDefinition(String name, String description, List<InputDefi
      * @param optional whether a request may omit it
      */
     public record InputDefinition(String name, String dataType, long[] shape, boolean optional) {
+    }
+
+    /** A definition without batching. */
+    public PipelineDefinition(String name, String description, List<InputDefinition> inputs,
+                              List<StageDefinition> stages, Map<String, String> outputs, String yaml) {
+        this(name, description, inputs, stages, outputs, yaml, null);
     }
 
     public PipelineDefinition {
@@ -55,7 +63,7 @@ public record PipelineDefinition(String name, String description, List<InputDefi
         for (StageDefinition s : stages) {
             copy.add(s.name().equals(replacement.name()) ? replacement : s);
         }
-        return new PipelineDefinition(name, description, inputs, copy, outputs, yaml);
+        return new PipelineDefinition(name, description, inputs, copy, outputs, yaml, batching);
     }
 
     private static List<StageDefinition> topologicalOrder(String pipeline, List<InputDefinition> inputs,

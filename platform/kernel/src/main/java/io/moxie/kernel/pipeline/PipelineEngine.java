@@ -13,6 +13,7 @@ import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.registry.Provider;
 import io.moxie.kernel.registry.RegistryListener;
 import io.moxie.kernel.tensor.HostTensor;
+import io.moxie.kernel.tensor.HostTensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -221,6 +222,120 @@ public final class PipelineEngine implements AutoCloseable {
                 l.requestFinished(pipeline, status, nanos);
             }
         }
+    }
+
+    /**
+     * Serves several compatible requests as one batch (see {@link BatchingOptions}): inputs concatenated along the
+     * first dimension, one pass through the version, each request's rows of every output handed back to it.
+     *
+     * @return one result per request, in order
+     * @throws InvalidInputException if the requests are not compatible
+     */
+    public List<InferenceResult> inferBatch(String pipeline, List<InferenceRequest> requests) {
+        if (requests.size() == 1) {
+            return List.of(infer(pipeline, requests.get(0)));
+        }
+        long start = System.nanoTime();
+        String status = "OK";
+        Handle h = handles.get(pipeline);
+        if (h == null) {
+            throw new UnknownPipelineException("no pipeline or model named '" + pipeline + "'");
+        }
+        long[] rows = new long[requests.size()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = batchRows(pipeline, requests.get(i));
+            if (rows[i] < 0) {
+                throw new InvalidInputException("request " + i + " of the batch cannot be batched");
+            }
+        }
+        Map<String, HostTensor> merged = new LinkedHashMap<>();
+        for (String name : requests.get(0).inputs().keySet()) {
+            List<HostTensor> parts = new ArrayList<>();
+            for (InferenceRequest r : requests) {
+                HostTensor t = r.inputs().get(name);
+                if (t == null || !r.inputs().keySet().equals(requests.get(0).inputs().keySet())) {
+                    throw new InvalidInputException("requests batched together must have the same inputs");
+                }
+                parts.add(t);
+            }
+            try {
+                merged.put(name, HostTensors.concat(parts));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("input '" + name + "': " + e.getMessage());
+            }
+        }
+        long latestDeadline = 0;
+        for (InferenceRequest r : requests) {
+            if (r.deadlineNanos() == 0) {
+                latestDeadline = 0;
+                break;
+            }
+            latestDeadline = latestDeadline == 0 || r.deadlineNanos() - latestDeadline > 0 ? r.deadlineNanos() : latestDeadline;
+        }
+        InferenceRequest batch = new InferenceRequest(merged, requests.get(0).parameters(), false, latestDeadline, null);
+        long total = java.util.Arrays.stream(rows).sum();
+        CompiledPipeline version = acquire(h);
+        try (RequestScope scope = new RequestScope(Long.toString(requestIds.incrementAndGet()), root, batch,
+                (layer, routing) -> routed(pipeline, layer, routing))) {
+            Map<String, NDArray> outputs = version.run(toArrays(version.definition(), merged, scope.manager()), scope);
+            Map<String, HostTensor> host = new LinkedHashMap<>();
+            outputs.forEach((name, array) -> host.put(name, HostTensor.copyOf(array)));
+            List<InferenceResult> results = new ArrayList<>();
+            long offset = 0;
+            for (long n : rows) {
+                Map<String, HostTensor> mine = new LinkedHashMap<>();
+                for (Map.Entry<String, HostTensor> e : host.entrySet()) {
+                    mine.put(e.getKey(), HostTensors.blockRows(e.getValue(), total, offset, n));
+                }
+                results.add(new InferenceResult(pipeline, version.info(), mine, Map.of()));
+                offset += n;
+            }
+            return results;
+        } catch (RuntimeException e) {
+            status = e.getClass().getSimpleName();
+            throw e;
+        } finally {
+            version.release();
+            long nanos = System.nanoTime() - start;
+            for (EngineListener l : listeners) {
+                for (int i = 0; i < requests.size(); i++) {
+                    l.requestFinished(pipeline, status, nanos);
+                }
+                l.batchRan(pipeline, requests.size());
+            }
+        }
+    }
+
+    /**
+     * Returns the batch rows of a request that may join a batch of {@code pipeline}, or -1 when it cannot: every
+     * input must be declared with a variable first dimension and rank at least 2 (one-dimensional inputs are
+     * sequences or encoded bytes, not batches), and all inputs must agree on that first dimension; requests that ask
+     * for routing traces run alone.
+     */
+    public long batchRows(String pipeline, InferenceRequest request) {
+        Handle h = handles.get(pipeline);
+        PipelineDefinition def = h == null ? null : h.definition;
+        if (def == null || request.traceRouting() || request.inputs().isEmpty()) {
+            return -1;
+        }
+        long rows = -1;
+        for (Map.Entry<String, HostTensor> e : request.inputs().entrySet()) {
+            PipelineDefinition.InputDefinition declared = def.inputs().stream()
+                    .filter(i -> i.name().equals(e.getKey())).findFirst().orElse(null);
+            long[] shape = e.getValue().shape();
+            if (declared == null || declared.shape() == null || declared.shape().length < 2 || declared.shape()[0] != -1
+                    || shape.length == 0 || (rows >= 0 && shape[0] != rows)) {
+                return -1;
+            }
+            rows = shape[0];
+        }
+        return rows;
+    }
+
+    /** Returns the batching settings of a pipeline, or null when it runs requests alone. */
+    public BatchingOptions batching(String pipeline) {
+        PipelineDefinition def = handle(pipeline).definition;
+        return def == null ? null : def.batching();
     }
 
     private CompiledPipeline acquire(Handle h) {

@@ -29,6 +29,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  *     config: {}                # laid over the model's config.json
  * outputs:
  *   projected: connector.projected
+ * batching: {max_batch_size: 8, max_delay_ms: 2}   # optional: dynamic batching
  * </pre>
  *
  * {@code ${name}} placeholders in the text are replaced from the substitutions given (the default pipelines of a
@@ -36,7 +37,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  */
 public final class PipelineYaml {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Set<String> TOP_KEYS = Set.of("name", "description", "inputs", "stages", "outputs", "model_type");
+    private static final Set<String> TOP_KEYS = Set.of("name", "description", "inputs", "stages", "outputs", "model_type", "batching");
     private static final Set<String> STAGE_KEYS = Set.of("name", "kind", "model", "router", "experts", "inputs", "config");
 
     /**
@@ -83,7 +84,33 @@ public final class PipelineYaml {
         }
         outMap.forEach((k, v) -> outputs.put(String.valueOf(k), String.valueOf(v)));
         String description = top.get("description") == null ? "" : String.valueOf(top.get("description"));
-        return new PipelineDefinition(name, description, inputs, stages, outputs, text);
+        return new PipelineDefinition(name, description, inputs, stages, outputs, text, batching(top.get("batching"), where));
+    }
+
+    private static BatchingOptions batching(Object o, String where) {
+        if (o == null) {
+            return null;
+        }
+        if (!(o instanceof Map<?, ?> m)) {
+            throw new PipelineDefinitionException(where + ": 'batching' must be a mapping {max_batch_size, max_delay_ms}");
+        }
+        checkKeys(m, Set.of("max_batch_size", "max_delay_ms"), where + ", batching");
+        try {
+            return new BatchingOptions(integer(m, "max_batch_size", 8, where), integer(m, "max_delay_ms", 2, where));
+        } catch (IllegalArgumentException e) {
+            throw new PipelineDefinitionException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static int integer(Map<?, ?> m, String key, int fallback, String where) {
+        Object v = m.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (!(v instanceof Integer i)) {
+            throw new PipelineDefinitionException(where + ": batching." + key + " must be an integer, got " + v);
+        }
+        return i;
     }
 
     private static PipelineDefinition.InputDefinition input(Object o, String where) {

@@ -1,11 +1,14 @@
 package io.moxie.kernel.schedule;
 
 import io.moxie.kernel.device.ResourceExhaustedException;
+import io.moxie.kernel.pipeline.BatchingOptions;
 import io.moxie.kernel.pipeline.DeadlineExceededException;
 import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.InferenceResult;
 import io.moxie.kernel.pipeline.PipelineEngine;
 import io.moxie.kernel.pipeline.UnknownPipelineException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
@@ -24,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * pipeline's queue full is refused at once ({@link ResourceExhaustedException}) instead of piling up; within a
  * queue, higher priority first, then arrival order; a request whose deadline passes while it waits is answered
  * with {@link DeadlineExceededException} without running, and one whose deadline passes while it runs is abandoned
- * at the next stage boundary (its memory freed with its request scope). Thread-safe.
+ * at the next stage boundary (its memory freed with its request scope). Pipelines with {@link BatchingOptions} get
+ * dynamic batching: a worker that takes a request gathers compatible waiting ones (up to the batch size, waiting at
+ * most the batching delay) and runs them as one pass. Thread-safe.
  */
 public final class Scheduler implements AutoCloseable {
     private final PipelineEngine engine;
@@ -80,6 +85,7 @@ public final class Scheduler implements AutoCloseable {
                         + "': queue full (" + options.queueCapacity() + " requests waiting); retry later"));
             }
             q.jobs.add(job);
+            q.notifyAll(); // a worker gathering a batch may be waiting for company
         }
         try {
             workers.execute(() -> runNext(pipeline, q));
@@ -97,27 +103,94 @@ public final class Scheduler implements AutoCloseable {
         synchronized (q) {
             job = q.jobs.poll();
         }
-        if (job == null) {
+        if (job == null || !admit(pipeline, job)) {
             return;
         }
+        List<Job> batch = gatherBatch(pipeline, q, job);
+        q.running.addAndGet(batch.size());
+        try {
+            if (batch.size() == 1) {
+                job.result.complete(engine.infer(pipeline, job.request));
+            } else {
+                List<InferenceRequest> requests = batch.stream().map(Job::request).toList();
+                List<InferenceResult> results = engine.inferBatch(pipeline, requests);
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).result.complete(results.get(i));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            batch.forEach(j -> j.result.completeExceptionally(e));
+        } finally {
+            q.running.addAndGet(-batch.size());
+        }
+    }
+
+    /** Reports the wait, and answers a job that was given up or whose deadline passed in the queue; true to run it. */
+    private boolean admit(String pipeline, Job job) {
         long waited = System.nanoTime() - job.enqueuedNanos;
         listeners.forEach(l -> l.dequeued(pipeline, waited));
         if (job.result.isDone()) {
-            return; // the caller gave up while it waited
+            return false; // the caller gave up while it waited
         }
         if (job.request.pastDeadline()) {
             job.result.completeExceptionally(new DeadlineExceededException("pipeline '" + pipeline
                     + "': deadline exceeded after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms in the queue"));
-            return;
+            return false;
         }
-        q.running.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Gathers jobs compatible with {@code first} (same inputs, same shapes but for the batch dimension, same
+     * parameters) into one batch, waiting up to the pipeline's batching delay for more to arrive.
+     */
+    private List<Job> gatherBatch(String pipeline, PipelineQueue q, Job first) {
+        List<Job> batch = new ArrayList<>(List.of(first));
+        BatchingOptions batching;
         try {
-            job.result.complete(engine.infer(pipeline, job.request));
-        } catch (RuntimeException | Error e) {
-            job.result.completeExceptionally(e);
-        } finally {
-            q.running.decrementAndGet();
+            batching = engine.batching(pipeline);
+        } catch (RuntimeException removed) {
+            return batch;
         }
+        if (batching == null || batching.maxBatchSize() < 2 || engine.batchRows(pipeline, first.request) < 0) {
+            return batch;
+        }
+        String key = compatibilityKey(first.request);
+        long until = first.enqueuedNanos + TimeUnit.MILLISECONDS.toNanos(batching.maxDelayMillis());
+        synchronized (q) {
+            while (true) {
+                for (java.util.Iterator<Job> it = q.jobs.iterator(); it.hasNext() && batch.size() < batching.maxBatchSize(); ) {
+                    Job j = it.next();
+                    if (engine.batchRows(pipeline, j.request) > 0 && key.equals(compatibilityKey(j.request))) {
+                        it.remove();
+                        if (admit(pipeline, j)) {
+                            batch.add(j);
+                        }
+                    }
+                }
+                long remaining = until - System.nanoTime();
+                if (batch.size() >= batching.maxBatchSize() || remaining <= 0) {
+                    return batch;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(q, remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return batch;
+                }
+            }
+        }
+    }
+
+    private static String compatibilityKey(InferenceRequest request) {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(request.inputs()).forEach((name, t) -> {
+            long[] shape = t.shape();
+            sb.append(name).append(':').append(t.dataType())
+                    .append(java.util.Arrays.toString(java.util.Arrays.copyOfRange(shape, 1, shape.length))).append(';');
+        });
+        sb.append(new TreeMap<>(request.parameters()));
+        return sb.toString();
     }
 
     /** Returns how many requests wait, per pipeline. */
