@@ -2,10 +2,12 @@ package io.moxie.encoders;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.moxie.kernel.tensor.HostTensor;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +51,19 @@ class CumoVisionGoldenTest {
             report(name, banks[1] + " (swapped in)",
                     golden.check(engine.infer(pipeline, inputs), name + " after swapping to " + banks[1]));
         }
+    }
+
+    @Test
+    void concurrentRequestsRunAsOneBatchAndEachMatchesTheGoldenCase() {
+        GoldenCase golden = GoldenCase.load("tiny-S2");
+        String pipeline = "tiny-S2-batched";
+        engine.deploy(CumoVisionPipeline.forModel(pipeline, golden.dir(), "grouped-mlp"));
+        List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Map<String, HostTensor>> answers = engine.inferConcurrently(pipeline, golden.inputs(), 6, batchSizes);
+        for (int i = 0; i < answers.size(); i++) {
+            golden.check(answers.get(i), "batched request " + i);
+        }
+        assertTrue(batchSizes.stream().anyMatch(n -> n > 1), "requests were batched: " + batchSizes);
     }
 
     @Test

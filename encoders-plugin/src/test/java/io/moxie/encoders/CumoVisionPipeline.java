@@ -38,6 +38,6 @@ final class CumoVisionPipeline {
             stages.add(s.experts() == null ? s : s.withExperts(experts));
         }
         return new PipelineDefinition(template.name(), template.description(), template.inputs(), stages,
-                template.outputs(), template.yaml());
+                template.outputs(), template.yaml(), template.batching());
     }
 }

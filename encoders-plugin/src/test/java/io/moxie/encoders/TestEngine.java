@@ -9,7 +9,11 @@ import io.moxie.encoders.s2.S2SplitStageFactory;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
 import io.moxie.kernel.model.ModelRepository;
+import io.moxie.kernel.pipeline.EngineListener;
 import io.moxie.kernel.pipeline.EngineOptions;
+import io.moxie.kernel.pipeline.InferenceResult;
+import io.moxie.kernel.schedule.Scheduler;
+import io.moxie.kernel.schedule.SchedulerOptions;
 import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.PipelineDefinition;
 import io.moxie.kernel.pipeline.PipelineEngine;
@@ -20,6 +24,9 @@ import io.moxie.kernel.tensor.HostTensor;
 import io.moxie.routers.HashRouterFactory;
 import io.moxie.routers.TopKRouterFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -67,6 +74,29 @@ final class TestEngine implements AutoCloseable {
 
     Map<String, HostTensor> infer(String pipeline, Map<String, HostTensor> inputs) {
         return engine.infer(pipeline, InferenceRequest.of(inputs)).outputs();
+    }
+
+    /**
+     * Sends the same request {@code copies} times at once through a scheduler (dynamic batching as the pipeline
+     * definition says) and returns the answers, with the sizes of the batches that ran.
+     */
+    List<Map<String, HostTensor>> inferConcurrently(String pipeline, Map<String, HostTensor> inputs, int copies,
+                                                    List<Integer> batchSizes) {
+        engine.addListener(new EngineListener() {
+            @Override
+            public void batchRan(String p, int size) {
+                batchSizes.add(size);
+            }
+        });
+        try (Scheduler scheduler = new Scheduler(engine, new SchedulerOptions(1, 64))) {
+            List<CompletableFuture<InferenceResult>> futures = new ArrayList<>();
+            for (int i = 0; i < copies; i++) {
+                futures.add(scheduler.submit(pipeline, InferenceRequest.of(inputs), 0));
+            }
+            List<Map<String, HostTensor>> out = new ArrayList<>();
+            futures.forEach(f -> out.add(f.join().outputs()));
+            return out;
+        }
     }
 
     /** Returns how many arrays the engine holds (weights of deployed versions plus anything leaked). */
