@@ -47,6 +47,11 @@ final class MlpExperts {
      * @throws MoxieException if a key template or the activation is missing or unknown
      */
     static MlpExperts load(ComponentContext context, MoeSpec spec) {
+        return load(context, spec, context.manager());
+    }
+
+    /** Loads every expert into {@code target} (a host-memory scope, for offloading), with the same checks. */
+    static MlpExperts load(ComponentContext context, MoeSpec spec, ai.djl.ndarray.NDManager target) {
         Activation activation = Activation.of(spec.option("activation", null), spec.layer());
         ParameterStore params = context.parameters();
         Shape fc1 = params.shape(spec.expertKey(FC1_WEIGHT, 0));
@@ -65,10 +70,10 @@ final class MlpExperts {
         NDArray[] w2 = new NDArray[e];
         NDArray[] b2 = new NDArray[e];
         for (int i = 0; i < e; i++) {
-            w1[i] = params.load(spec.expertKey(FC1_WEIGHT, i), new Shape(hidden, in), context.manager());
-            b1[i] = params.load(spec.expertKey(FC1_BIAS, i), new Shape(hidden), context.manager());
-            w2[i] = params.load(spec.expertKey(FC2_WEIGHT, i), new Shape(out, hidden), context.manager());
-            b2[i] = params.load(spec.expertKey(FC2_BIAS, i), new Shape(out), context.manager());
+            w1[i] = params.load(spec.expertKey(FC1_WEIGHT, i), new Shape(hidden, in), target);
+            b1[i] = params.load(spec.expertKey(FC1_BIAS, i), new Shape(hidden), target);
+            w2[i] = params.load(spec.expertKey(FC2_WEIGHT, i), new Shape(out, hidden), target);
+            b2[i] = params.load(spec.expertKey(FC2_BIAS, i), new Shape(out), target);
         }
         return new MlpExperts(w1, b1, w2, b2, activation);
     }
@@ -88,8 +93,27 @@ final class MlpExperts {
 
     /** Runs expert {@code e} on rows {@code [n, dIn]}; the result {@code [n, dOut]} belongs to {@code x}'s manager. */
     NDArray forward(int e, NDArray x) {
-        NDArray hidden = activation.apply(Linear.linear(x, fc1Weight[e], fc1Bias[e]).singletonOrThrow());
-        return Linear.linear(hidden, fc2Weight[e], fc2Bias[e]).singletonOrThrow();
+        return forward(weights(e), x);
+    }
+
+    /** Runs an expert given as its four tensors (a resident copy of {@link #weights(int)}) on rows {@code [n, dIn]}. */
+    NDArray forward(NDArray[] weights, NDArray x) {
+        NDArray hidden = activation.apply(Linear.linear(x, weights[0], weights[1]).singletonOrThrow());
+        return Linear.linear(hidden, weights[2], weights[3]).singletonOrThrow();
+    }
+
+    /** Returns expert {@code e}'s tensors: fc1 weight, fc1 bias, fc2 weight, fc2 bias. */
+    NDArray[] weights(int e) {
+        return new NDArray[] {fc1Weight[e], fc1Bias[e], fc2Weight[e], fc2Bias[e]};
+    }
+
+    /** Returns the bytes of one expert's tensors. */
+    long expertBytes() {
+        long n = 0;
+        for (NDArray a : weights(0)) {
+            n += a.getShape().size() * a.getDataType().getNumOfBytes();
+        }
+        return n;
     }
 
     int numExperts() {

@@ -19,9 +19,15 @@ import java.util.Set;
 final class TestContext implements ComponentContext, ParameterStore {
     private final NDManager manager;
     private final Map<String, NDArray> weights = new LinkedHashMap<>();
+    private Config config = Config.empty("test");
 
     TestContext(NDManager parent) {
         this.manager = parent.newSubManager();
+    }
+
+    TestContext withConfig(Map<String, ?> settings) {
+        config = new Config(settings, "test stage");
+        return this;
     }
 
     TestContext put(String key, NDArray value) {
@@ -44,7 +50,7 @@ final class TestContext implements ComponentContext, ParameterStore {
 
     @Override
     public Config config() {
-        return Config.empty("test");
+        return config;
     }
 
     @Override

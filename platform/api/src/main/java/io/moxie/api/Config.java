@@ -102,6 +102,42 @@ public final class Config {
         throw invalid(key, v, "a boolean");
     }
 
+    /** Returns a byte size ({@code 1024}, {@code 512MiB}, {@code 8GB}), or {@code fallback} when absent. */
+    public long getSize(String key, long fallback) {
+        Object v = values.get(key);
+        return v == null ? fallback : parseSize(v, source + ": setting '" + key + "'");
+    }
+
+    /**
+     * Parses a byte size: a number of bytes, or a number with a unit {@code KB}, {@code MB}, {@code GB}, {@code TB}
+     * ({@code KiB} ... too; both mean powers of 1024).
+     *
+     * @param where names the setting in the error
+     * @throws MoxieException if the value is not a size
+     */
+    public static long parseSize(Object value, String where) {
+        if (value instanceof Number n) {
+            if (n.doubleValue() < 0) {
+                throw new MoxieException(where + ": size must not be negative, got " + value);
+            }
+            return n.longValue();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]i?B|B)?",
+                java.util.regex.Pattern.CASE_INSENSITIVE).matcher(String.valueOf(value).trim());
+        if (!m.matches()) {
+            throw new MoxieException(where + ": '" + value + "' is not a size (e.g. 512MiB, 8GiB)");
+        }
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT).replace("I", "");
+        int shift = switch (unit) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            case "TB" -> 40;
+            default -> 0;
+        };
+        return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
+    }
+
     /** Returns a list of integers, or {@code fallback} when absent. */
     public int[] getIntArray(String key, int[] fallback) {
         Object v = values.get(key);

@@ -1,6 +1,7 @@
 package io.moxie.api;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Map;
 
 /**
  * Executes the experts of one MoE layer for a routing: {@code y[t] = sum_j w[t,j] * expert_{idx[t,j]}(x[t])}.
@@ -23,4 +24,12 @@ public interface ExpertBank {
 
     /** Returns the number of experts {@code E}. */
     int numExperts();
+
+    /**
+     * Returns the bank's telemetry counters (monotonic, e.g. {@code offload_hits}, {@code offload_misses}), which
+     * the kernel publishes per pipeline and layer. Default: none.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 }

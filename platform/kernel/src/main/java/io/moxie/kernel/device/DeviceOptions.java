@@ -1,14 +1,12 @@
 package io.moxie.kernel.device;
 
+import io.moxie.api.Config;
 import io.moxie.api.MoxieException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -29,8 +27,6 @@ import org.yaml.snakeyaml.error.YAMLException;
  * @param reserveBytes bytes kept free on every device
  */
 public record DeviceOptions(Map<String, Long> capacities, long reserveBytes) {
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]i?B|B)?", Pattern.CASE_INSENSITIVE);
-
     /** Discovered capacities, 512 MiB reserve. */
     public static final DeviceOptions DEFAULTS = new DeviceOptions(Map.of(), 512L << 20);
 
@@ -64,24 +60,9 @@ public record DeviceOptions(Map<String, Long> capacities, long reserveBytes) {
         return new DeviceOptions(caps, reserve);
     }
 
-    /** Parses {@code 1024}, {@code 512MiB}, {@code 8GB}, {@code 1.5GiB}. Decimal and binary units both mean powers of 1024. */
+    /** Parses a size setting; see {@link Config#parseSize}. */
     public static long parseSize(Object value, String where) {
-        if (value instanceof Number n) {
-            return n.longValue();
-        }
-        Matcher m = SIZE.matcher(String.valueOf(value).trim());
-        if (!m.matches()) {
-            throw new MoxieException(where + ": '" + value + "' is not a size (e.g. 512MiB, 8GiB)");
-        }
-        double number = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT).replace("I", "");
-        int shift = switch (unit) {
-            case "KB" -> 10;
-            case "MB" -> 20;
-            case "GB" -> 30;
-            case "TB" -> 40;
-            default -> 0;
-        };
-        return (long) (number * (1L << shift));
+        return Config.parseSize(value, where);
     }
+
 }

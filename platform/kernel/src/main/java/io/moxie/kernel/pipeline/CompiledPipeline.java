@@ -3,7 +3,9 @@ package io.moxie.kernel.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.Device;
 import io.moxie.api.InvalidInputException;
+import io.moxie.api.MoeLayer;
 import io.moxie.api.Stage;
 import io.moxie.api.TensorSpec;
 import io.moxie.kernel.device.Lease;
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
 final class CompiledPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledPipeline.class);
 
-    /** A built stage with the providers it depends on. */
-    record CompiledStage(StageDefinition definition, Stage stage, Map<String, Provider> providers) {
+    /** A built stage with the providers it depends on, its device and its MoE layers. */
+    record CompiledStage(StageDefinition definition, Stage stage, Map<String, Provider> providers, Device device,
+                         List<MoeLayer> moeLayers) {
     }
 
     private final PipelineDefinition definition;
@@ -150,7 +153,9 @@ final class CompiledPipeline {
             for (Map.Entry<String, String> port : def.inputs().entrySet()) {
                 NDArray value = values.get(port.getValue());
                 if (value != null) {
-                    stageInputs.put(port.getKey(), value);
+                    // a stage pinned to another device gets its inputs there; the copy belongs to the request
+                    stageInputs.put(port.getKey(), value.getDevice().equals(compiled.device()) ? value
+                            : value.toDevice(compiled.device(), true));
                 }
             }
             checkStageInputs(def, compiled.stage().inputs(), stageInputs);

@@ -55,21 +55,22 @@ final class PipelineCompiler {
                 Provider provider = registry.find(ComponentKind.STAGE, s.kind()).orElseThrow(() ->
                         new MoxieException(where + ": no stage kind '" + s.kind() + "' is installed (installed: "
                                 + registry.list(ComponentKind.STAGE).stream().map(Provider::name).distinct().toList() + ")"));
+                Device stageDevice = placement(s, where);
                 Config config;
                 ParameterStore params;
                 if (s.model() != null) {
                     Model model = models.resolve(s.model());
                     config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
-                    Lease lease = devices.lease(device, "pipeline '" + def.name() + "' v" + version + " stage '" + s.name() + "'");
+                    Lease lease = devices.lease(stageDevice, "pipeline '" + def.name() + "' v" + version + " stage '" + s.name() + "'");
                     leases.add(lease);
                     params = new LeasedParameterStore(model.parameters(), lease);
                 } else {
                     config = new Config(s.config(), where);
                     params = new EmptyParameterStore(s.name());
                 }
-                NDManager stageManager = manager.newSubManager(device);
+                NDManager stageManager = manager.newSubManager(stageDevice);
                 stageManager.setName("stage-" + s.name());
-                StageContext context = new StageContext(def.name(), s, config, params, stageManager, device, registry);
+                StageContext context = new StageContext(def.name(), s, config, params, stageManager, stageDevice, registry);
                 Stage stage;
                 try {
                     stage = provider.factoryAs(StageFactory.class).create(context);
@@ -80,7 +81,7 @@ final class PipelineCompiler {
                 }
                 Map<String, Provider> used = new LinkedHashMap<>(context.usedProviders());
                 used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
-                built.add(new CompiledPipeline.CompiledStage(s, stage, used));
+                built.add(new CompiledPipeline.CompiledStage(s, stage, used, stageDevice, context.moeLayers()));
                 checkWiring(def, s, stage, produced);
                 for (TensorSpec out : stage.outputs()) {
                     produced.put(s.name() + "." + out.name(), out);
@@ -112,6 +113,25 @@ final class PipelineCompiler {
             leases.forEach(Lease::close);
             throw e;
         }
+    }
+
+    /** The stage's device: pinned with {@code device: gpu(1)} in its config, else the preferred device. */
+    private Device placement(StageDefinition s, String where) {
+        Object pinned = s.config().get("device");
+        if (pinned == null) {
+            return device;
+        }
+        Device d;
+        try {
+            d = Device.fromName(String.valueOf(pinned));
+        } catch (RuntimeException e) {
+            throw new PipelineDefinitionException(where + ": device '" + pinned + "' is not a device name (cpu(), gpu(0))");
+        }
+        if (devices.status().stream().noneMatch(st -> st.name().equals(d.toString()))) {
+            throw new PipelineDefinitionException(where + ": device " + d + " is not available (devices: "
+                    + devices.status().stream().map(st -> st.name()).toList() + ")");
+        }
+        return d;
     }
 
     private static void checkWiring(PipelineDefinition def, StageDefinition s, Stage stage, Map<String, TensorSpec> produced) {

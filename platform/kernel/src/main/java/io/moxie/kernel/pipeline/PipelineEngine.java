@@ -557,6 +557,26 @@ public final class PipelineEngine implements AutoCloseable {
         return CompletableFuture.supplyAsync(work, swapThread);
     }
 
+    /**
+     * Returns the counters of every MoE layer's expert bank in the version serving a pipeline (offload hits and
+     * misses, for instance), keyed by {@code stage/layer}; empty when nothing serves.
+     */
+    public Map<String, Map<String, Long>> layerCounters(String pipeline) {
+        CompiledPipeline v = handle(pipeline).current.get();
+        Map<String, Map<String, Long>> out = new LinkedHashMap<>();
+        if (v != null) {
+            for (CompiledPipeline.CompiledStage stage : v.stages()) {
+                for (io.moxie.api.MoeLayer layer : stage.moeLayers()) {
+                    Map<String, Long> c = layer.experts().counters();
+                    if (!c.isEmpty()) {
+                        out.put(stage.definition().name() + "/" + layer.name(), c);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Returns the devices and their leases. */
     public DeviceManager devices() {
         return devices;

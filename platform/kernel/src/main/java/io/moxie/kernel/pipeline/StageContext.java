@@ -32,6 +32,7 @@ final class StageContext implements ComponentContext {
     private final Device device;
     private final ComponentRegistry registry;
     private final Map<String, Provider> used = new LinkedHashMap<>();
+    private final java.util.List<MoeLayer> layers = new java.util.ArrayList<>();
 
     StageContext(String pipeline, StageDefinition stage, Config config, ParameterStore parameters, NDManager manager,
                  Device device, ComponentRegistry registry) {
@@ -80,7 +81,14 @@ final class StageContext implements ComponentContext {
         Provider expertsProvider = resolve(ComponentKind.EXPERTS, stage.experts(), where);
         Router router = routerProvider.factoryAs(RouterFactory.class).create(this, spec);
         ExpertBank experts = expertsProvider.factoryAs(ExpertBankFactory.class).create(this, spec);
-        return new KernelMoeLayer(spec.layer(), router, experts);
+        KernelMoeLayer layer = new KernelMoeLayer(spec.layer(), router, experts);
+        layers.add(layer);
+        return layer;
+    }
+
+    /** Returns the MoE layers built for this stage. */
+    java.util.List<MoeLayer> moeLayers() {
+        return java.util.List.copyOf(layers);
     }
 
     private Provider resolve(ComponentKind kind, String name, String where) {
