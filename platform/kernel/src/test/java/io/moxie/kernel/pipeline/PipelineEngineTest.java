@@ -113,6 +113,11 @@ class PipelineEngineTest {
         registry.register(ComponentKind.STAGE, new TestComponents.ScaleFactory(3), "v2");
         awaitVersion(2);
         assertArrayEquals(new float[] {3}, infer(1));
+        // the old version is retired right after the switch, on the swap thread
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (engine.rootManager().getManagedArrays().size() != baseline && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertEquals(baseline, engine.rootManager().getManagedArrays().size(), "old version's weights freed");
         assertTrue(engine.status("demo").version().stage("scale").kind().contains("v2"));
     }
