@@ -1,5 +1,7 @@
 package io.moxie.cli;
 
+import io.moxie.gateway.client.V2Tensors;
+import io.moxie.gateway.proto.inference.ModelInferResponse;
 import io.moxie.kernel.Kernel;
 import io.moxie.kernel.KernelOptions;
 import io.moxie.kernel.io.Npz;
@@ -14,15 +16,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code moxie infer}: runs one request through a pipeline and writes its outputs to an {@code .npz} file. */
+/**
+ * {@code moxie infer}: runs one request through a pipeline and writes its outputs to an {@code .npz} file, either in
+ * this process ({@code --local --model DIR}) or on a server ({@code --target HOST:PORT --pipeline NAME}, over the
+ * Open Inference Protocol). Both write the same file for the same request: the tensors cross the wire as raw
+ * little-endian bytes, untouched.
+ */
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = "Run one request and write the outputs to an .npz file.")
 final class InferCommand implements Callable<Integer> {
 
     @Option(names = "--local", description = "Run in this process (no server needed).")
     boolean local;
+
+    @Mixin
+    RemoteOptions remote;
+
+    @Option(names = "--pipeline", paramLabel = "NAME", description = "The pipeline (model) to call on the server.")
+    String pipeline;
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model directory (config.json + *.safetensors), run with its model_type's default pipeline.")
@@ -41,7 +55,10 @@ final class InferCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!local) {
-            throw new ExitCodes.UsageException("give --local to run in process (a remote --target needs the gateway)");
+            return callServer();
+        }
+        if (pipeline != null) {
+            throw new ExitCodes.UsageException("--pipeline names a pipeline on a server; with --local give --model DIR");
         }
         if (model == null) {
             throw new ExitCodes.UsageException("--local needs --model DIR");
@@ -57,6 +74,23 @@ final class InferCommand implements Callable<Integer> {
             Map<String, HostTensor> out = new LinkedHashMap<>(result.outputs());
             result.routing().forEach((k, v) -> out.put("routing/" + k, v));
             Npz.write(output, out);
+        }
+        return ExitCodes.OK;
+    }
+
+    private int callServer() throws java.io.IOException {
+        if (pipeline == null) {
+            throw new ExitCodes.UsageException("give --pipeline NAME (with --target HOST:PORT), or --local --model DIR");
+        }
+        if (model != null) {
+            throw new ExitCodes.UsageException("--model runs a model directory in process: add --local");
+        }
+        Map<String, HostTensor> tensors = InputFiles.read(inputs);
+        try (Remote server = remote.connect()) {
+            ModelInferResponse response = server.call(() ->
+                    server.kserve().modelInfer(V2Tensors.request(pipeline, tensors, trace)));
+            // trace outputs already carry the routing/<layer>/... names --local writes
+            Npz.write(output, V2Tensors.outputs(response));
         }
         return ExitCodes.OK;
     }

@@ -10,7 +10,9 @@ import picocli.CommandLine.Command;
 /** The {@code moxie} command: serve, run and manage Mixture-of-Experts pipelines. */
 @Command(name = "moxie", mixinStandardHelpOptions = true, versionProvider = Moxie.Version.class,
         description = "Serve multimodal Mixture-of-Experts models with hot-swappable routers and experts.",
-        subcommands = {InferCommand.class, io.moxie.cli.upcycle.UpcycleCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, InferCommand.class, PipelinesCommand.class, PluginsCommand.class,
+            SwapCommand.class, HealthCommand.class, BenchCommand.class, io.moxie.cli.upcycle.UpcycleCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Moxie implements Runnable {
 
     @CommandLine.Spec
