@@ -23,6 +23,17 @@ public interface Stage extends AutoCloseable {
     List<TensorSpec> outputs();
 
     /**
+     * Returns the outputs given what is known of the inputs when the pipeline is compiled: a stage whose outputs
+     * follow its inputs (a pass-through, a cast) can say so, and the pipeline's metadata then shows real dtypes and
+     * shapes. Default: {@link #outputs()}.
+     *
+     * @param inputs the specs of the inputs wired to this stage, by port name (absent when unknown)
+     */
+    default List<TensorSpec> outputs(Map<String, TensorSpec> inputs) {
+        return outputs();
+    }
+
+    /**
      * Runs the stage for one request.
      *
      * @param inputs the inputs by port name, shapes and dtypes already checked against {@link #inputs()}

@@ -4,6 +4,7 @@ import io.moxie.gateway.Gateway;
 import io.moxie.gateway.GatewayOptions;
 import io.moxie.kernel.Kernel;
 import io.moxie.kernel.KernelOptions;
+import io.moxie.kernel.schedule.SchedulerOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +62,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Largest gRPC message accepted (default: 64 MiB).")
     int maxMessageBytes;
 
-    @Option(names = "--inference-threads", paramLabel = "N", description = "Worker threads for forward passes (default: cores + 2).")
+    @Option(names = "--inference-threads", paramLabel = "N", description = "Worker threads for forward passes (default: one per core).")
     Integer inferenceThreads;
+
+    @Option(names = "--queue-capacity", paramLabel = "N",
+            description = "Requests that may wait per pipeline; one more gets RESOURCE_EXHAUSTED (default: 256).")
+    Integer queueCapacity;
 
     private final CountDownLatch stop = new CountDownLatch(1);
 
@@ -81,6 +86,15 @@ final class ServeCommand implements Callable<Integer> {
         }
         GatewayOptions options = gatewayOptions();
         KernelOptions kernelOptions = KernelOptions.ofHome(MoxieHome.find());
+        if (inferenceThreads != null || queueCapacity != null) {
+            try {
+                kernelOptions = kernelOptions.withScheduler(new SchedulerOptions(
+                        inferenceThreads == null ? SchedulerOptions.DEFAULTS.workers() : inferenceThreads,
+                        queueCapacity == null ? SchedulerOptions.DEFAULTS.queueCapacity() : queueCapacity));
+            } catch (IllegalArgumentException e) {
+                throw new ExitCodes.UsageException(e.getMessage());
+            }
+        }
         if (modelRepo != null) {
             requireDirectory("--model-repo", modelRepo);
             kernelOptions = kernelOptions.withModelRepository(modelRepo.toAbsolutePath());
@@ -129,9 +143,6 @@ final class ServeCommand implements Callable<Integer> {
                     .withPluginDirs(allowedPluginDirs.stream().map(p -> p.toAbsolutePath().normalize()).toList());
             if (tokenFile != null) {
                 o = o.withAdminToken(GatewayOptions.readToken(tokenFile));
-            }
-            if (inferenceThreads != null) {
-                o = o.withInferenceThreads(inferenceThreads);
             }
             return o;
         } catch (IllegalArgumentException e) {

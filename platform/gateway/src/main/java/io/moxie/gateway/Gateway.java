@@ -1,7 +1,6 @@
 package io.moxie.gateway;
 
 import io.moxie.gateway.impl.CancellableUnary;
-import io.moxie.gateway.impl.FiniteInputs;
 import io.moxie.gateway.impl.InferenceRunner;
 import io.moxie.gateway.impl.PipelineAdmin;
 import io.moxie.gateway.impl.auth.AccessGate;
@@ -53,7 +52,6 @@ public final class Gateway implements AutoCloseable {
 
     private final GatewayOptions options;
     private final Vertx vertx;
-    private final WorkerExecutor inferenceWorkers;
     private final WorkerExecutor adminWorkers;
     private final GatewayMetrics metrics;
     private final InferenceRunner runner;
@@ -64,14 +62,16 @@ public final class Gateway implements AutoCloseable {
     private long healthTimer = -1;
     private boolean closed;
 
+    private final Kernel kernel;
+
     private Gateway(Kernel kernel, GatewayOptions options) {
+        this.kernel = kernel;
         this.options = options;
         this.vertx = Vertx.vertx();
-        this.inferenceWorkers = vertx.createSharedWorkerExecutor("moxie-inference", options.inferenceThreads(),
-                MAX_EXECUTE_MINUTES, TimeUnit.MINUTES);
         this.adminWorkers = vertx.createSharedWorkerExecutor("moxie-admin", 2, MAX_EXECUTE_MINUTES, TimeUnit.MINUTES);
-        this.metrics = new GatewayMetrics(kernel.engine());
-        this.runner = new InferenceRunner(kernel.engine(), inferenceWorkers, metrics);
+        this.metrics = new GatewayMetrics(kernel.engine(), kernel.scheduler());
+        this.runner = new InferenceRunner(kernel.scheduler(), metrics);
+        kernel.scheduler().addListener(metrics);
         this.control = vertx.getOrCreateContext();
     }
 
@@ -96,8 +96,7 @@ public final class Gateway implements AutoCloseable {
 
     private io.vertx.core.Future<Void> listen(Kernel kernel) {
         kernel.engine().addListener(metrics);
-        PipelineStore store = kernel.options().pipelinesDir() == null ? null
-                : new PipelineStore(kernel.options().pipelinesDir());
+        PipelineStore store = kernel.pipelineStore();
         HealthService health = HealthService.create(vertx);
         PipelineHealth pipelineHealth = new PipelineHealth(health, kernel.engine(), List.of(KSERVE, NATIVE),
                 () -> accepting);
@@ -109,8 +108,7 @@ public final class Gateway implements AutoCloseable {
                 .setMaxMessageSize(options.maxMessageBytes())
                 .setScheduleDeadlineAutomatically(true)
                 .setDeadlinePropagation(true));
-        KServeService kserve = new KServeService(kernel, runner, admin, adminWorkers, new FiniteInputs(),
-                () -> accepting, version());
+        KServeService kserve = new KServeService(kernel, runner, admin, adminWorkers, () -> accepting, version());
         MoxieApiService moxie = new MoxieApiService(kernel, runner, admin, adminWorkers, options.pluginDirs());
         // the inference calls get their own bindings, which notice cancelled calls (see CancellableUnary)
         grpc.addService(GRPCInferenceServiceGrpcService.builder(kserve)
@@ -204,10 +202,11 @@ public final class Gateway implements AutoCloseable {
             }
         } finally {
             metrics.detach();
+            kernel.engine().removeListener(metrics);
+            kernel.scheduler().removeListener(metrics);
             if (healthTimer >= 0) {
                 vertx.cancelTimer(healthTimer);
             }
-            await(inferenceWorkers.close(), Duration.ofSeconds(5));
             await(adminWorkers.close(), Duration.ofSeconds(5));
             await(vertx.close(), Duration.ofSeconds(10));
         }

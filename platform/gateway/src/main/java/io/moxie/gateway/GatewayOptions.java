@@ -20,12 +20,11 @@ import java.util.Objects;
  * @param insecureAdmin whether admin calls are allowed without a token when none is configured
  * @param requireTokenForInference whether inference and read-only calls need the token too
  * @param pluginDirs directories (besides the kernel's plugins folder) plugin jars may be installed from
- * @param inferenceThreads worker threads that run forward passes (never the event loop)
  * @param drainTimeout how long {@link Gateway#close()} waits for requests in flight
  */
 public record GatewayOptions(String host, int port, int metricsPort, int maxMessageBytes, String adminToken,
                              boolean insecureAdmin, boolean requireTokenForInference, List<Path> pluginDirs,
-                             int inferenceThreads, Duration drainTimeout) {
+                             Duration drainTimeout) {
 
     /** The default gRPC port (Triton's, so KServe v2 tooling finds it). */
     public static final int DEFAULT_PORT = 8001;
@@ -48,70 +47,61 @@ public record GatewayOptions(String host, int port, int metricsPort, int maxMess
         if (adminToken != null && adminToken.isBlank()) {
             throw new IllegalArgumentException("the admin token is empty");
         }
-        if (inferenceThreads < 1) {
-            throw new IllegalArgumentException("inference threads must be >= 1, got " + inferenceThreads);
-        }
         pluginDirs = List.copyOf(pluginDirs);
         Objects.requireNonNull(drainTimeout, "drainTimeout");
     }
 
     /**
-     * Loopback on the default ports, 64 MiB messages, no token (so admin calls are refused), one inference thread
-     * per core plus two (requests waiting on I/O do not hold a core).
+     * Loopback on the default ports, 64 MiB messages, no token (so admin calls are refused), 30 s drain.
      */
     public static GatewayOptions defaults() {
         return new GatewayOptions("127.0.0.1", DEFAULT_PORT, DEFAULT_METRICS_PORT, DEFAULT_MAX_MESSAGE_BYTES, null,
-                false, false, List.of(), Runtime.getRuntime().availableProcessors() + 2, Duration.ofSeconds(30));
+                false, false, List.of(), Duration.ofSeconds(30));
     }
 
     public GatewayOptions withHost(String value) {
         return new GatewayOptions(value, port, metricsPort, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withPort(int value) {
         return new GatewayOptions(host, value, metricsPort, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withMetricsPort(int value) {
         return new GatewayOptions(host, port, value, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withMaxMessageBytes(int value) {
         return new GatewayOptions(host, port, metricsPort, value, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withAdminToken(String value) {
         return new GatewayOptions(host, port, metricsPort, maxMessageBytes, value, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withInsecureAdmin(boolean value) {
         return new GatewayOptions(host, port, metricsPort, maxMessageBytes, adminToken, value,
-                requireTokenForInference, pluginDirs, inferenceThreads, drainTimeout);
+                requireTokenForInference, pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withRequireTokenForInference(boolean value) {
         return new GatewayOptions(host, port, metricsPort, maxMessageBytes, adminToken, insecureAdmin, value,
-                pluginDirs, inferenceThreads, drainTimeout);
+                pluginDirs, drainTimeout);
     }
 
     public GatewayOptions withPluginDirs(List<Path> value) {
         return new GatewayOptions(host, port, metricsPort, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, value, inferenceThreads, drainTimeout);
-    }
-
-    public GatewayOptions withInferenceThreads(int value) {
-        return new GatewayOptions(host, port, metricsPort, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, value, drainTimeout);
+                requireTokenForInference, value, drainTimeout);
     }
 
     public GatewayOptions withDrainTimeout(Duration value) {
         return new GatewayOptions(host, port, metricsPort, maxMessageBytes, adminToken, insecureAdmin,
-                requireTokenForInference, pluginDirs, inferenceThreads, value);
+                requireTokenForInference, pluginDirs, value);
     }
 
     /**
@@ -138,6 +128,6 @@ public record GatewayOptions(String host, int port, int metricsPort, int maxMess
         return "GatewayOptions[host=" + host + ", port=" + port + ", metricsPort=" + metricsPort + ", maxMessageBytes="
                 + maxMessageBytes + ", adminToken=" + (adminToken == null ? "none" : "***") + ", insecureAdmin="
                 + insecureAdmin + ", requireTokenForInference=" + requireTokenForInference + ", pluginDirs="
-                + pluginDirs + ", inferenceThreads=" + inferenceThreads + ", drainTimeout=" + drainTimeout + "]";
+                + pluginDirs + ", drainTimeout=" + drainTimeout + "]";
     }
 }

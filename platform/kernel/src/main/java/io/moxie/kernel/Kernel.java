@@ -13,7 +13,7 @@ import io.moxie.kernel.pipeline.PipelineYaml;
 import io.moxie.kernel.pipeline.VersionInfo;
 import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.schedule.Scheduler;
-import io.moxie.kernel.schedule.SchedulerOptions;
+import io.moxie.kernel.store.PipelineStore;
 import io.moxie.kernel.registry.ComponentRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,18 +43,20 @@ public final class Kernel implements AutoCloseable {
     private final PipelineEngine engine;
     private final Scheduler scheduler;
     private final ModelTypes modelTypes;
+    private final PipelineStore store;
     private final PipelineYaml yaml = new PipelineYaml();
 
     private Kernel(KernelOptions options) {
         this.options = options;
         this.models = new ModelRepository(options.modelRepository());
         this.modelTypes = new ModelTypes(options.modelTypesDir());
+        this.store = options.pipelinesDir() == null ? null : new PipelineStore(options.pipelinesDir());
         this.felix = new FelixHost(options.bundlesDir(), options.pluginsDir(), registry);
         registry.register(ComponentKind.STAGE, new IdentityStageFactory(), "moxie-kernel (built in)");
         Engine.getInstance(); // before anything else touches DJL: see FelixHost.start
         DeviceManager devices = DeviceManager.discover(options.devices().capacities(), options.devices().reserveBytes());
         this.engine = new PipelineEngine(registry, this::resolveModel, devices, options.engine());
-        this.scheduler = new Scheduler(engine, SchedulerOptions.DEFAULTS);
+        this.scheduler = new Scheduler(engine, options.scheduler());
     }
 
     /**
@@ -147,6 +149,14 @@ public final class Kernel implements AutoCloseable {
     /** Returns the pipeline engine. */
     public PipelineEngine engine() {
         return engine;
+    }
+
+    /**
+     * Returns the store of pipeline definitions applied through the admin API ({@code conf/pipelines}), or null
+     * when the kernel runs without one (a single model in process).
+     */
+    public PipelineStore pipelineStore() {
+        return store;
     }
 
     /** Returns the scheduler: the way servers submit requests (bounded queues, deadlines, priorities). */

@@ -3,6 +3,9 @@ package io.moxie.gateway.impl;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.MoxieException;
 import io.moxie.kernel.pipeline.PipelineDefinitionException;
+import io.moxie.kernel.device.ResourceExhaustedException;
+import io.moxie.kernel.pipeline.CancelledException;
+import io.moxie.kernel.pipeline.DeadlineExceededException;
 import io.moxie.kernel.pipeline.PipelineEngine;
 import io.moxie.kernel.pipeline.PipelineUnavailableException;
 import io.moxie.kernel.pipeline.UnknownPipelineException;
@@ -44,8 +47,12 @@ public final class GrpcErrors {
         } else if (t instanceof InvalidInputException || t instanceof PipelineDefinitionException
                 || t instanceof IllegalArgumentException) {
             status = GrpcStatus.INVALID_ARGUMENT;
-        } else if (t instanceof RejectedExecutionException) {
+        } else if (t instanceof RejectedExecutionException || t instanceof ResourceExhaustedException) {
             status = GrpcStatus.RESOURCE_EXHAUSTED;
+        } else if (t instanceof DeadlineExceededException) {
+            status = GrpcStatus.DEADLINE_EXCEEDED;
+        } else if (t instanceof CancelledException) {
+            status = GrpcStatus.CANCELLED;
         } else if (t instanceof MoxieException) {
             status = fallback;
         } else {

@@ -45,48 +45,11 @@ public final class TestComponents {
 
     /** Registers all of them. */
     public static void registerAll(ComponentRegistry registry) {
-        registry.register(ComponentKind.STAGE, new IdentityFactory(), "gateway tests");
         registry.register(ComponentKind.STAGE, new MoeScaleFactory(), "gateway tests");
         registry.register(ComponentKind.STAGE, new SleepFactory(), "gateway tests");
         registry.register(ComponentKind.ROUTER, new FixedRouterFactory("first", false), "gateway tests");
         registry.register(ComponentKind.ROUTER, new FixedRouterFactory("last", true), "gateway tests");
         registry.register(ComponentKind.EXPERTS, new ScaledExpertsFactory(), "gateway tests");
-    }
-
-    /** {@code identity}: x in, x out. */
-    public static final class IdentityFactory implements StageFactory {
-        @Override
-        public String kind() {
-            return "identity";
-        }
-
-        @Override
-        public Stage create(ComponentContext context) {
-            long[] shape = new long[context.config().getInt("rank", 2)];
-            Arrays.fill(shape, -1);
-            TensorSpec spec = new TensorSpec("x", DataType.UNKNOWN, shape);
-            return new Stage() {
-                @Override
-                public List<TensorSpec> inputs() {
-                    return List.of(spec);
-                }
-
-                @Override
-                public List<TensorSpec> outputs() {
-                    return List.of(spec);
-                }
-
-                @Override
-                public Map<String, NDArray> run(Map<String, NDArray> inputs, RequestContext request) {
-                    return Map.of("x", inputs.get("x"));
-                }
-
-                @Override
-                public Map<String, NDArray> warmUpInputs(NDManager manager) {
-                    return Map.of(); // the pipeline input's declared dtype decides the warm-up zeros
-                }
-            };
-        }
     }
 
     /** {@code sleep}: identity on float32 {@code x [-1]} after {@code config.millis} (default 300) of sleep. */

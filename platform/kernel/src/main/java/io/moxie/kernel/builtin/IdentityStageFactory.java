@@ -38,6 +38,17 @@ public final class IdentityStageFactory implements StageFactory {
             }
 
             @Override
+            public List<TensorSpec> outputs(Map<String, TensorSpec> inputs) {
+                TensorSpec x = inputs.get("x");
+                return x == null ? outputs() : List.of(new TensorSpec("x", x.dataType(), x.shape()));
+            }
+
+            @Override
+            public Map<String, NDArray> warmUpInputs(ai.djl.ndarray.NDManager manager) {
+                return Map.of(); // the pipeline input's declared dtype and shape decide the warm-up zeros
+            }
+
+            @Override
             public Map<String, NDArray> run(Map<String, NDArray> inputs, RequestContext request) {
                 return Map.of("x", inputs.get("x"));
             }

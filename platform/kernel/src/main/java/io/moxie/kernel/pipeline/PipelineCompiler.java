@@ -49,6 +49,10 @@ final class PipelineCompiler {
         List<Lease> leases = new ArrayList<>();
         try {
             Map<String, TensorSpec> produced = new HashMap<>();
+            for (PipelineDefinition.InputDefinition in : def.inputs()) {
+                produced.put(in.name(), new TensorSpec(in.name(), DataTypes.parse(in.dataType(), "pipeline '" + def.name() + "'"),
+                        in.shape()));
+            }
             List<VersionInfo.StageInfo> infos = new ArrayList<>();
             for (StageDefinition s : def.stages()) {
                 String where = "pipeline '" + def.name() + "', stage '" + s.name() + "'";
@@ -83,7 +87,14 @@ final class PipelineCompiler {
                 used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
                 built.add(new CompiledPipeline.CompiledStage(s, stage, used, stageDevice, context.moeLayers()));
                 checkWiring(def, s, stage, produced);
-                for (TensorSpec out : stage.outputs()) {
+                Map<String, TensorSpec> wired = new HashMap<>();
+                s.inputs().forEach((port, source) -> {
+                    TensorSpec spec = produced.get(source);
+                    if (spec != null) {
+                        wired.put(port, spec);
+                    }
+                });
+                for (TensorSpec out : stage.outputs(wired)) {
                     produced.put(s.name() + "." + out.name(), out);
                 }
                 Provider r = context.usedProviders().get(ComponentKind.ROUTER + ":" + s.router());
@@ -99,8 +110,8 @@ final class PipelineCompiler {
             }
             CompiledPipeline compiled = new CompiledPipeline(def, null, built, manager, leases);
             long warmUp = warmUp(def, compiled);
-            return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp), built,
-                    manager, leases);
+            return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp,
+                    outputSpecs(def, produced)), built, manager, leases);
         } catch (RuntimeException e) {
             for (CompiledPipeline.CompiledStage s : built) {
                 try {
@@ -113,6 +124,29 @@ final class PipelineCompiler {
             leases.forEach(Lease::close);
             throw e;
         }
+    }
+
+    /** The declared outputs with the specs of the ports they read, wildcards expanded against the stages' ports. */
+    private static List<TensorSpec> outputSpecs(PipelineDefinition def, Map<String, TensorSpec> produced) {
+        List<TensorSpec> out = new ArrayList<>();
+        for (Map.Entry<String, String> o : def.outputs().entrySet()) {
+            String name = o.getKey();
+            String source = o.getValue();
+            if (name.endsWith("*")) {
+                String namePrefix = name.substring(0, name.length() - 1);
+                String sourcePrefix = source.substring(0, source.length() - 1);
+                new java.util.TreeMap<>(produced).forEach((port, spec) -> {
+                    if (port.startsWith(sourcePrefix)) {
+                        out.add(new TensorSpec(namePrefix + port.substring(sourcePrefix.length()), spec.dataType(),
+                                spec.shape()));
+                    }
+                });
+            } else {
+                TensorSpec spec = produced.get(source);
+                out.add(new TensorSpec(name, spec.dataType(), spec.shape()));
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The stage's device: pinned with {@code device: gpu(1)} in its config, else the preferred device. */

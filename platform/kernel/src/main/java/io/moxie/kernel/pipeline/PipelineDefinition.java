@@ -34,8 +34,9 @@ public record PipelineDefinition(String name, String description, List<InputDefi
      * @param dataType its dtype name ({@code float32}, {@code int64}, {@code uint8}, ...)
      * @param shape its shape, {@code -1} for variable dimensions; null when any shape is accepted
      * @param optional whether a request may omit it
+     * @param finite whether NaN and infinite values are refused ({@code INVALID_ARGUMENT} naming the input)
      */
-    public record InputDefinition(String name, String dataType, long[] shape, boolean optional) {
+    public record InputDefinition(String name, String dataType, long[] shape, boolean optional, boolean finite) {
     }
 
     /** A definition without batching. */

@@ -112,6 +112,11 @@ public final class PipelineEngine implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Removes a telemetry listener. */
+    public void removeListener(EngineListener listener) {
+        listeners.remove(listener);
+    }
+
     /**
      * Deploys a definition: builds a new version of the pipeline (the first, or the next one) and publishes it.
      *
@@ -385,6 +390,11 @@ public final class PipelineEngine implements AutoCloseable {
             if (in.shape() != null && !shapeMatches(in.shape(), t.shape())) {
                 throw new InvalidInputException("input '" + in.name() + "' must have shape " + Arrays.toString(in.shape())
                         + " (-1 = any), got " + Arrays.toString(t.shape()));
+            }
+            long bad = in.finite() ? HostTensors.firstNonFinite(t) : -1;
+            if (bad >= 0) {
+                throw new InvalidInputException("input '" + in.name() + "' must be finite, but element " + bad
+                        + " of " + t + " is NaN or infinite");
             }
             out.put(in.name(), t.toNDArray(m));
         }

@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  * name: cumo-connector
  * description: visual features to LLM tokens
  * inputs:
- *   - {name: vision_features, dtype: float32, shape: [-1, -1, -1]}
+ *   - {name: vision_features, dtype: float32, shape: [-1, -1, -1], finite: true}   # optional: true too
  * stages:
  *   - name: connector
  *     kind: mlp-moe-connector
@@ -134,7 +134,8 @@ public final class PipelineYaml {
             }
         }
         boolean optional = Boolean.TRUE.equals(m.get("optional"));
-        return new PipelineDefinition.InputDefinition(name, dtype, shape, optional);
+        boolean finite = Boolean.TRUE.equals(m.get("finite"));
+        return new PipelineDefinition.InputDefinition(name, dtype, shape, optional, finite);
     }
 
     private static StageDefinition stage(Object o, String where) {

@@ -9,8 +9,11 @@ import java.util.List;
  * @param version the version number, increasing with every successful build of the pipeline
  * @param stages per stage, in execution order
  * @param warmUpMillis how long the warm-up forward pass took
+ * @param outputs the pipeline outputs with the dtype and shape their stages declare ({@code -1}: varies per request;
+ *                wildcard outputs expanded against what the stages declare)
  */
-public record VersionInfo(String pipeline, int version, List<StageInfo> stages, long warmUpMillis) {
+public record VersionInfo(String pipeline, int version, List<StageInfo> stages, long warmUpMillis,
+                          List<io.moxie.api.TensorSpec> outputs) {
 
     /**
      * The implementations one stage of a version runs.

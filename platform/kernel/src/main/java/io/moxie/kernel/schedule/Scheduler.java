@@ -65,6 +65,11 @@ public final class Scheduler implements AutoCloseable {
         listeners.add(listener);
     }
 
+    /** Removes a telemetry listener. */
+    public void removeListener(SchedulerListener listener) {
+        listeners.remove(listener);
+    }
+
     /**
      * Queues a request.
      *

@@ -59,4 +59,24 @@ public final class HostTensors {
         shape[0] = blocks * count;
         return new HostTensor(batched.dataType(), shape, out);
     }
+
+    /** Returns the index of the first NaN or infinite element of a floating-point tensor, or -1 (always for integers). */
+    public static long firstNonFinite(HostTensor t) {
+        ByteBuffer b = t.data();
+        long n = t.numElements();
+        for (int i = 0; i < n; i++) {
+            boolean finite = switch (t.dataType()) {
+                case FLOAT32 -> Float.isFinite(b.getFloat(i * 4));
+                case FLOAT64 -> Double.isFinite(b.getDouble(i * 8));
+                // half precision: all-ones exponent bits mean NaN or infinity
+                case FLOAT16 -> (b.getShort(i * 2) & 0x7C00) != 0x7C00;
+                case BFLOAT16 -> (b.getShort(i * 2) & 0x7F80) != 0x7F80;
+                default -> true;
+            };
+            if (!finite) {
+                return i;
+            }
+        }
+        return -1;
+    }
 }

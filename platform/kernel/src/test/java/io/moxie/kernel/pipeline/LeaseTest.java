@@ -173,9 +173,9 @@ class LeaseTest {
             System.out.printf("200 load/swap/unload cycles of 4 MiB models (1.6 GiB allocated in all): RSS after each "
                     + "50 cycles (MiB): %d %d %d %d %d%n", rss[0] >> 20, rss[1] >> 20, rss[2] >> 20, rss[3] >> 20, rss[4] >> 20);
             // The allocator and the heap keep what they once grew to, so judge by growth once warm: a leak of the
-            // weights would add 400 MiB per 50 cycles.
+            // weights would add 400 MiB per 50 cycles, 800 over the last 100; allocator and heap noise stays far below.
             long lateGrowth = rss[4] - rss[2];
-            assertTrue(lateGrowth < (48L << 20), "resident memory grew by " + (lateGrowth >> 20) + " MiB over the last 100 cycles");
+            assertTrue(lateGrowth < (160L << 20), "resident memory grew by " + (lateGrowth >> 20) + " MiB over the last 100 cycles");
         }
     }
 

@@ -2,12 +2,10 @@ package io.moxie.gateway.impl.kserve;
 
 import io.moxie.api.InvalidInputException;
 import io.moxie.gateway.impl.Calls;
-import io.moxie.gateway.impl.FiniteInputs;
 import io.moxie.gateway.impl.GrpcErrors;
 import io.moxie.gateway.impl.InferenceRunner;
 import io.moxie.gateway.impl.PipelineAdmin;
 import io.moxie.gateway.impl.TensorTypes;
-import io.moxie.gateway.impl.WireTensors;
 import io.moxie.gateway.proto.inference.GRPCInferenceServiceService;
 import io.moxie.gateway.proto.inference.ModelInferRequest;
 import io.moxie.gateway.proto.inference.ModelInferResponse;
@@ -32,14 +30,14 @@ import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.PipelineDefinition;
 import io.moxie.kernel.pipeline.PipelineEngine;
 import io.moxie.kernel.pipeline.PipelineStatus;
-import io.moxie.kernel.tensor.HostTensor;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import ai.djl.ndarray.types.DataType;
+import io.moxie.api.TensorSpec;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -54,9 +52,7 @@ public final class KServeService extends GRPCInferenceServiceService {
     private final InferenceRunner runner;
     private final PipelineAdmin admin;
     private final WorkerExecutor adminWorkers;
-    private final FiniteInputs finite;
     private final BooleanSupplier accepting;
-    private final OutputCatalog catalog = new OutputCatalog();
     private final String version;
 
     /**
@@ -65,12 +61,11 @@ public final class KServeService extends GRPCInferenceServiceService {
      * @param version the server version reported by ServerMetadata
      */
     public KServeService(Kernel kernel, InferenceRunner runner, PipelineAdmin admin, WorkerExecutor adminWorkers,
-                         FiniteInputs finite, BooleanSupplier accepting, String version) {
+                         BooleanSupplier accepting, String version) {
         this.kernel = kernel;
         this.runner = runner;
         this.admin = admin;
         this.adminWorkers = adminWorkers;
-        this.finite = finite;
         this.accepting = accepting;
         this.version = version;
     }
@@ -133,12 +128,20 @@ public final class KServeService extends GRPCInferenceServiceService {
                     t.addShape(-1); // any shape: reported as one variable dimension
                 }
             }
-            List<ModelMetadataResponse.TensorMetadata> outs = s.version() == null ? null
-                    : catalog.outputs(s.name(), s.version().version());
-            if (outs != null) {
-                r.addAllOutputs(outs);
+            if (s.version() != null) {
+                for (TensorSpec out : s.version().outputs()) {
+                    ModelMetadataResponse.TensorMetadata.Builder t = r.addOutputsBuilder().setName(out.name())
+                            .setDatatype(out.dataType() == DataType.UNKNOWN ? "" : TensorTypes.toWire(out.dataType()));
+                    if (out.shape() == null) {
+                        t.addShape(-1); // any shape: reported as one variable dimension
+                    } else {
+                        for (long d : out.shape()) {
+                            t.addShape(d);
+                        }
+                    }
+                }
             } else {
-                // datatypes are learnt from the first response (see OutputCatalog)
+                // nothing serves yet, so no stage has declared its outputs: names only
                 new TreeMap<>(def.outputs()).keySet().forEach(name -> r.addOutputsBuilder().setName(name));
             }
             return r.build();
@@ -162,17 +165,10 @@ public final class KServeService extends GRPCInferenceServiceService {
             PipelineStatus s = engine().status(model);
             checkVersion(s, request.getModelVersion());
             decoded = V2Codec.decode(request);
-            Set<String> finiteInputs = finite.of(s.definition());
-            for (Map.Entry<String, HostTensor> e : decoded.inputs().entrySet()) {
-                if (finiteInputs.contains(e.getKey())) {
-                    WireTensors.requireFinite(e.getKey(), e.getValue());
-                }
-            }
         } catch (RuntimeException e) {
             return runner.reject(model, e);
         }
         return runner.infer(model, decoded, gone).compose(result -> {
-            catalog.remember(result);
             try {
                 return Future.succeededFuture(V2Codec.encode(request, result));
             } catch (InvalidInputException e) {
@@ -221,7 +217,6 @@ public final class KServeService extends GRPCInferenceServiceService {
     @Override
     public Future<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
         return Calls.blocking(adminWorkers, () -> {
-            catalog.forget(request.getModelName());
             admin.load(request.getModelName());
             return RepositoryModelLoadResponse.getDefaultInstance();
         }, GrpcStatus.FAILED_PRECONDITION);
@@ -231,7 +226,6 @@ public final class KServeService extends GRPCInferenceServiceService {
     public Future<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
         return Calls.blocking(adminWorkers, () -> {
             admin.unload(request.getModelName());
-            catalog.forget(request.getModelName());
             return RepositoryModelUnloadResponse.getDefaultInstance();
         }, GrpcStatus.FAILED_PRECONDITION);
     }

@@ -3,7 +3,10 @@ package io.moxie.gateway.impl.metrics;
 import ai.djl.ndarray.NDArray;
 import io.moxie.api.Routing;
 import io.moxie.kernel.pipeline.EngineListener;
+import io.moxie.kernel.device.DeviceStatus;
 import io.moxie.kernel.pipeline.PipelineEngine;
+import io.moxie.kernel.schedule.Scheduler;
+import io.moxie.kernel.schedule.SchedulerListener;
 import io.moxie.kernel.pipeline.PipelineStatus;
 import io.moxie.kernel.pipeline.VersionInfo;
 import java.util.List;
@@ -17,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Registered as an {@link EngineListener}; {@link #detach()} turns it into a no-op when the gateway closes
  * (the engine has no way to remove a listener). Thread-safe and lock-free on the request path.
  */
-public final class GatewayMetrics implements EngineListener {
+public final class GatewayMetrics implements EngineListener, SchedulerListener {
     /** Label value for calls naming a pipeline that does not exist (kept out of the label space on purpose). */
     static final String UNKNOWN = "(unknown)";
 
@@ -27,18 +30,25 @@ public final class GatewayMetrics implements EngineListener {
     private final LabeledHistogram latency = new LabeledHistogram("moxie_request_duration_seconds",
             "Inference latency in the gateway, arrival to response.", LabeledHistogram.LATENCY_BUCKETS, "pipeline");
     private final LabeledHistogram queue = new LabeledHistogram("moxie_request_queue_seconds",
-            "Time an inference request waited for a worker thread.", LabeledHistogram.LATENCY_BUCKETS, "pipeline");
+            "Time an inference request waited in the scheduler's queue.", LabeledHistogram.LATENCY_BUCKETS, "pipeline");
     private final LabeledHistogram compute = new LabeledHistogram("moxie_request_compute_seconds",
             "Time the pipeline engine spent on a request.", LabeledHistogram.LATENCY_BUCKETS, "pipeline");
     private final LabeledCounter routed = new LabeledCounter("moxie_routed_tokens_total",
             "(token, slot) pairs each expert of each MoE layer received.", "pipeline", "layer", "expert");
     private final LabeledCounter swaps = new LabeledCounter("moxie_swaps_total",
             "New pipeline versions published (ok) or refused (failed).", "pipeline", "result");
+    private final LabeledHistogram batches = new LabeledHistogram("moxie_batch_size",
+            "Requests run together in one dynamic batch.", new double[] {1, 2, 4, 8, 16, 32, 64}, "pipeline");
+    private final LabeledCounter rejected = new LabeledCounter("moxie_queue_rejected_total",
+            "Requests refused at once because their pipeline's queue was full.", "pipeline");
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean detached;
 
-    public GatewayMetrics(PipelineEngine engine) {
+    private final Scheduler scheduler;
+
+    public GatewayMetrics(PipelineEngine engine, Scheduler scheduler) {
         this.engine = engine;
+        this.scheduler = scheduler;
     }
 
     /** Stops recording engine events (the gateway closed; the engine lives on). */
@@ -56,17 +66,36 @@ public final class GatewayMetrics implements EngineListener {
         inFlight.incrementAndGet();
     }
 
-    /** A request waited {@code nanos} for a worker. */
-    public void queued(String pipeline, long nanos) {
-        queue.observeNanos(nanos, pipelineLabel(pipeline));
+    @Override
+    public void dequeued(String pipeline, long nanos) {
+        if (!detached) {
+            queue.observeNanos(nanos, pipelineLabel(pipeline));
+        }
     }
 
-    /** The engine computed a request in {@code nanos}. */
-    public void computed(String pipeline, long nanos) {
-        compute.observeNanos(nanos, pipelineLabel(pipeline));
+    @Override
+    public void rejected(String pipeline) {
+        if (!detached) {
+            rejected.inc(pipelineLabel(pipeline));
+        }
     }
 
-    // Not EngineListener.requestFinished: the gateway counts by gRPC status, including requests the engine never saw.
+    @Override
+    public void batchRan(String pipeline, int size) {
+        if (!detached) {
+            batches.observe(size, pipelineLabel(pipeline));
+        }
+    }
+
+    /** The engine computed a request (alone or in a batch) in {@code nanos}. */
+    @Override
+    public void requestFinished(String pipeline, String status, long nanos) {
+        if (!detached) {
+            compute.observeNanos(nanos, pipelineLabel(pipeline));
+        }
+    }
+
+    // Requests are counted here, by gRPC status, not in requestFinished: that includes requests the engine never saw.
 
     /** A request left the gateway with a gRPC status name ({@code OK}, {@code INVALID_ARGUMENT}, ...). */
     public void requestEnded(String pipeline, String status, long nanos) {
@@ -129,9 +158,46 @@ public final class GatewayMetrics implements EngineListener {
         out.sample("moxie_requests_in_flight", List.of(), List.of(), inFlight.get());
         routed.writeTo(out);
         swaps.writeTo(out);
+        batches.writeTo(out);
+        rejected.writeTo(out);
+        writeQueues(out);
         writePipelines(out);
+        writeLayers(out);
         writeMemory(out);
+        writeLeases(out);
         return out.toString();
+    }
+
+    private void writeQueues(PrometheusText out) {
+        out.header("moxie_queue_depth", "Requests waiting in each pipeline's queue.", "gauge");
+        scheduler.queueDepths().forEach((p, n) -> out.sample("moxie_queue_depth", List.of("pipeline"), List.of(p), n));
+    }
+
+    // Expert banks' own counters (offload hits, misses, evictions, resident bytes) and the imbalance of each layer's
+    // expert load (max / mean over experts, from the routing counters): 1 is perfectly balanced.
+    private void writeLayers(PrometheusText out) {
+        out.header("moxie_expert_bank_counter", "Counters an expert bank reports, by pipeline, layer and name.", "gauge");
+        for (PipelineStatus s : engine.list()) {
+            engine.layerCounters(s.name()).forEach((layer, counters) -> counters.forEach((name, value) ->
+                    out.sample("moxie_expert_bank_counter", List.of("pipeline", "layer", "counter"),
+                            List.of(s.name(), layer, name), value)));
+        }
+        out.header("moxie_expert_load_imbalance", "Max over mean of the tokens each expert of a layer received.", "gauge");
+        routed.groups(2).forEach((pipelineAndLayer, loads) -> {
+            double max = loads.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double mean = loads.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            out.sample("moxie_expert_load_imbalance", List.of("pipeline", "layer"), pipelineAndLayer,
+                    mean == 0 ? 0 : max / mean);
+        });
+    }
+
+    private void writeLeases(PrometheusText out) {
+        out.header("moxie_device_leased_bytes", "Bytes of weights leased on each device.", "gauge");
+        out.header("moxie_device_capacity_bytes", "Bytes that may be leased on each device.", "gauge");
+        for (DeviceStatus d : engine.devices().status()) {
+            out.sample("moxie_device_leased_bytes", List.of("device"), List.of(d.name()), d.leasedBytes());
+            out.sample("moxie_device_capacity_bytes", List.of("device"), List.of(d.name()), d.capacityBytes());
+        }
     }
 
     private void writePipelines(PrometheusText out) {

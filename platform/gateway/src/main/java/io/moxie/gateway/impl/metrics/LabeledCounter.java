@@ -32,6 +32,14 @@ final class LabeledCounter {
         return a == null ? 0 : a.sum();
     }
 
+    /** Returns the counts grouped by the first {@code n} label values (e.g. per pipeline and layer, over experts). */
+    java.util.Map<List<String>, List<Double>> groups(int n) {
+        java.util.Map<List<String>, List<Double>> out = new TreeMap<>((a, b) -> String.join("\u0000", a)
+                .compareTo(String.join("\u0000", b)));
+        cells.forEach((k, v) -> out.computeIfAbsent(k.subList(0, n), x -> new java.util.ArrayList<>()).add((double) v.sum()));
+        return out;
+    }
+
     void writeTo(PrometheusText out) {
         out.header(name, help, "counter");
         // sorted so scrapes are stable and diffable

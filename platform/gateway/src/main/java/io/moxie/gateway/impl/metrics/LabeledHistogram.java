@@ -8,7 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
-/** A Prometheus histogram family in seconds, one set of cumulative buckets per combination of label values. */
+/**
+ * A Prometheus histogram family, one set of cumulative buckets per combination of label values. Latencies are
+ * observed in seconds ({@link #observeNanos}); other quantities (batch sizes) in their own unit ({@link #observe}).
+ */
 final class LabeledHistogram {
     /** Latency buckets from 100 us to 60 s: loopback calls take ~0.2 ms, a large model's forward pass seconds. */
     static final double[] LATENCY_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -41,7 +44,10 @@ final class LabeledHistogram {
     }
 
     void observeNanos(long nanos, String... values) {
-        double seconds = nanos / 1e9;
+        observe(nanos / 1e9, values);
+    }
+
+    void observe(double seconds, String... values) {
         Cell c = cells.computeIfAbsent(List.of(values), k -> new Cell(bounds.length));
         for (int i = 0; i < bounds.length; i++) {
             if (seconds <= bounds[i]) {
