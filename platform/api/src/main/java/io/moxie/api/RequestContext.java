@@ -38,6 +38,27 @@ public interface RequestContext {
      */
     <T> T computeIfAbsent(String key, Function<String, T> init);
 
-    /** Returns whether the request was cancelled or its deadline passed; long-running stages should check it. */
+    /**
+     * Returns whether the request was cancelled or its deadline passed; long-running stages should check it and
+     * throw {@link RequestCancelledException}.
+     */
     boolean isCancelled();
+
+    /**
+     * Returns whether this is the warm-up pass the kernel runs before publishing a new pipeline version (inputs are
+     * placeholders; stages may take a short path, but must load every class their real path uses).
+     */
+    default boolean isWarmUp() {
+        return false;
+    }
+
+    /**
+     * Streams part of the answer to the caller while the request runs: tokens as a decoder generates them. A no-op
+     * unless the caller asked for streaming; the complete outputs are returned at the end either way.
+     *
+     * @param tokenIds the token ids generated since the last call
+     * @param text their text, when the stage has a tokenizer (may be empty while a character is incomplete)
+     */
+    default void emitTokens(long[] tokenIds, String text) {
+    }
 }

@@ -81,7 +81,8 @@ public final class FelixHost implements AutoCloseable {
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
                 HostPackages.exportClauses(apiVersion(), Stage.class),
-                HostPackages.exportClauses(Engine.getDjlVersion(), NDArray.class),
+                HostPackages.exportClauses(Engine.getDjlVersion(), NDArray.class,
+                        ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.class),
                 HostPackages.exportClauses("2.0.17", Logger.class),
                 // JavaCPP and OpenBLAS: like DJL, a JNI library loads once per JVM, so bundles share the host's copy
                 HostPackages.exportClauses("1.5.13", org.bytedeco.javacpp.Pointer.class, org.bytedeco.openblas.global.openblas.class)));

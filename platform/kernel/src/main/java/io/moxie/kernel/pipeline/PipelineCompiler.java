@@ -204,7 +204,7 @@ final class PipelineCompiler {
 
     private long warmUp(PipelineDefinition def, CompiledPipeline compiled) {
         long start = System.nanoTime();
-        try (RequestScope scope = new RequestScope("warmup-" + def.name(), root, Map.of(), false, (l, r) -> { })) {
+        try (RequestScope scope = new RequestScope(RequestScope.WARM_UP_PREFIX + def.name(), root, Map.of(), false, (l, r) -> { })) {
             Map<String, NDArray> inputs = new HashMap<>();
             for (PipelineDefinition.InputDefinition in : def.inputs()) {
                 NDArray value = warmUpValue(def, in, compiled, scope.manager());

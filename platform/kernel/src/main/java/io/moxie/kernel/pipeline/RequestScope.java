@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 final class RequestScope implements RequestContext, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestScope.class);
 
+    /** Ids of warm-up scopes start with this. */
+    static final String WARM_UP_PREFIX = "warmup-";
+
     private final String id;
     private final NDManager manager;
     private final Map<String, String> parameters;
@@ -88,6 +91,18 @@ final class RequestScope implements RequestContext, AutoCloseable {
     @SuppressWarnings("unchecked")
     public <T> T computeIfAbsent(String key, Function<String, T> init) {
         return (T) state.computeIfAbsent(key, init);
+    }
+
+    @Override
+    public boolean isWarmUp() {
+        return request == null && id.startsWith(WARM_UP_PREFIX);
+    }
+
+    @Override
+    public void emitTokens(long[] tokenIds, String text) {
+        if (request != null && request.tokens() != null) {
+            request.tokens().tokens(tokenIds.clone(), text);
+        }
     }
 
     @Override

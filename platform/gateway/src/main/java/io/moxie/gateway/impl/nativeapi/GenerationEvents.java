@@ -13,14 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Turns a finished request into the events of a {@code Generate} stream, generically over the pipeline's outputs:
- * an integer output named {@code token_ids}, {@code output_ids} or {@code tokens} becomes one event per token, a
- * {@code uint8} output named {@code text} is decoded as UTF-8 into the last token event, every other output is sent
- * whole, then the routing traces, then a last event with {@code done}.
- *
- * <p>This is the fallback until the decoder streams tokens as it produces them (see docs/api.md, "Streaming
- * generation"): the hook will feed the same token events while the request runs, and this class will then only add
- * the outputs and the final event.
+ * The events of a {@code Generate} stream once its request has finished. When the pipeline streamed tokens while
+ * it ran (a decoder calling {@code RequestContext.emitTokens}), those events were sent already and this adds every
+ * output whole, the routing traces and a last event with {@code done}. When it streamed nothing, the tokens are
+ * derived from the outputs: an integer output named {@code token_ids}, {@code output_ids} or {@code tokens} becomes
+ * one event per token, with a {@code uint8} output {@code text} decoded as UTF-8 into the last token event.
  */
 final class GenerationEvents {
     static final Set<String> TOKEN_OUTPUTS = Set.of("token_ids", "output_ids", "tokens");
@@ -29,9 +26,25 @@ final class GenerationEvents {
     private GenerationEvents() {
     }
 
-    static List<GenerateResponse> of(InferenceResult result) {
+    /**
+     * @param streamed how many token events were already sent while the request ran
+     */
+    static List<GenerateResponse> of(InferenceResult result, int streamed) {
         int version = result.version().version();
         List<GenerateResponse> events = new ArrayList<>();
+        if (streamed > 0) {
+            for (Map.Entry<String, HostTensor> e : result.outputs().entrySet()) {
+                events.add(GenerateResponse.newBuilder().setIndex(streamed + events.size()).setVersion(version)
+                        .setOutput(NativeTensors.encode(e.getKey(), e.getValue())).build());
+            }
+            for (RoutingTrace r : NativeTensors.routing(result.routing())) {
+                events.add(GenerateResponse.newBuilder().setIndex(streamed + events.size()).setVersion(version)
+                        .setRouting(r).build());
+            }
+            events.add(GenerateResponse.newBuilder().setIndex(streamed + events.size()).setVersion(version)
+                    .setDone(true).build());
+            return events;
+        }
         String text = null;
         HostTensor textTensor = result.outputs().get(TEXT_OUTPUT);
         if (textTensor != null && textTensor.dataType() == DataType.UINT8) {

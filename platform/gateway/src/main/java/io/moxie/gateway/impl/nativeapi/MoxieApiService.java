@@ -221,10 +221,21 @@ public final class MoxieApiService extends MoxieService {
 
     @Override
     protected void generate(GenerateRequest request, WriteStream<GenerateResponse> response) {
+        // tokens are written as the decoder produces them (on a worker thread: hop to this call's context)
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        java.util.concurrent.atomic.AtomicInteger streamed = new java.util.concurrent.atomic.AtomicInteger();
         Future<InferenceRequest> decoded;
         try {
             decoded = Future.succeededFuture(new InferenceRequest(NativeTensors.decode(request.getInputsList()),
-                    request.getParametersMap(), request.getTraceRouting()));
+                    request.getParametersMap(), request.getTraceRouting()).withTokenListener((ids, text) -> {
+                        GenerateResponse.Builder event = GenerateResponse.newBuilder()
+                                .setIndex(streamed.getAndIncrement()).setText(text);
+                        for (long id : ids) {
+                            event.addTokenIds(id);
+                        }
+                        GenerateResponse built = event.build();
+                        context.runOnContext(v -> response.write(built));
+                    }));
         } catch (RuntimeException e) {
             decoded = runner.reject(request.getPipeline(), e);
         }
@@ -233,7 +244,8 @@ public final class MoxieApiService extends MoxieService {
                 fail(response, ar.cause());
                 return;
             }
-            for (GenerateResponse event : GenerationEvents.of(ar.result())) {
+            // runs after the queued token writes: runOnContext keeps their order
+            for (GenerateResponse event : GenerationEvents.of(ar.result(), streamed.get())) {
                 response.write(event);
             }
             response.end();
