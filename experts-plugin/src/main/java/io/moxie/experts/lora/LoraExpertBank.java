@@ -1,0 +1,129 @@
+package io.moxie.experts.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.moxie.api.ExpertBank;
+import io.moxie.api.InvalidInputException;
+import io.moxie.api.RequestContext;
+import io.moxie.api.Routing;
+import io.moxie.experts.swiglu.ExpertGroups;
+import java.util.UUID;
+
+/**
+ * Bookkeeping shared by the LoRA-MoE banks, kept final so a variant only writes how it applies a request-wide
+ * selection: checks the input, reads the routing on the host, runs the variant in a scratch scope that borrows the
+ * caller's arrays, and hands back only {@code y [T, out]}, attached to the request's manager.
+ *
+ * <p>A routing that gives every token the same experts and weights (the {@code instance} router) goes to
+ * {@link #forwardSelected}, with per-request arrays cached in the request's state under a key unique to this bank.
+ * Any other routing (a per-token router swapped in) is computed exactly, expert by expert on its rows, so both
+ * variants are correct under every router. Immutable apart from per-request state, hence thread-safe.
+ */
+abstract class LoraExpertBank implements ExpertBank {
+    private final String layer;
+    private final String stateKey;
+    final LoraWeights weights;
+
+    LoraExpertBank(String layer, LoraWeights weights) {
+        this.layer = layer;
+        this.weights = weights;
+        // per bank instance: two versions of a pipeline (during a swap) never share request state
+        this.stateKey = "moxie.lora:" + layer + ":" + UUID.randomUUID();
+    }
+
+    @Override
+    public final NDArray forward(NDArray x, Routing routing, RequestContext request) {
+        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2
+                || x.getShape().get(1) != weights.inputSize()) {
+            throw new InvalidInputException("LoRA-MoE layer " + layer + ": input must be float32 [T, "
+                    + weights.inputSize() + "], got " + x.getDataType() + " " + x.getShape());
+        }
+        if (routing.tokens() != x.getShape().get(0) || routing.numExperts() != weights.numExperts()) {
+            throw new IllegalArgumentException("LoRA-MoE layer " + layer + ": routing of " + routing.tokens()
+                    + " tokens over " + routing.numExperts() + " experts does not fit input " + x.getShape()
+                    + " and " + weights.numExperts() + " experts");
+        }
+        long[] indices = routing.indices().toLongArray();
+        float[] w = routing.weights().toFloatArray();
+        LoraSelection selection = LoraSelection.ofUniform(indices, w, routing.topK());
+        try (NDManager scratch = request.manager().newSubManager()) {
+            // Borrowed, not taken: the caller's arrays return to their managers when the scratch scope closes.
+            x.tempAttach(scratch);
+            NDArray y;
+            if (selection != null) {
+                RequestState state = request.computeIfAbsent(stateKey, k -> new RequestState());
+                y = forwardSelected(x, state.arrays(selection, this, request.manager()));
+            } else {
+                routing.weights().tempAttach(scratch);
+                NDArray deltas = ExpertGroups.of(indices, routing.topK(), weights.numExperts())
+                        .combine(x, routing.weights(), weights::delta);
+                y = weights.baseForward(x).addi(deltas);
+            }
+            y.attach(request.manager());
+            return y;
+        }
+    }
+
+    /**
+     * Computes {@code y = x Wᵀ + Σ_j w_j (x A_{e_j}) B_{e_j}} for a selection shared by all rows.
+     *
+     * @param x {@code [T, in]}, attached to a scratch scope where every intermediate and the result go
+     * @param arrays the selection's per-request arrays, built by {@link #prepare}
+     * @return {@code [T, out]}
+     */
+    abstract NDArray forwardSelected(NDArray x, SelectedArrays arrays);
+
+    /**
+     * Builds the per-request arrays of a selection, once per request (again only if the routing changes
+     * mid-request), in the request's manager.
+     */
+    abstract SelectedArrays prepare(LoraSelection selection, NDManager requestManager);
+
+    @Override
+    public final int numExperts() {
+        return weights.numExperts();
+    }
+
+    /**
+     * What a variant derives from a selection: {@code concatA} {@code [in, k·r]} and {@code scaledB}
+     * {@code [k·r, out]} for the unmerged form; {@code merged} {@code [out, in]} (and nulls) for the merged one.
+     */
+    record SelectedArrays(LoraSelection selection, NDArray concatA, NDArray scaledB, NDArray merged)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            for (NDArray a : new NDArray[] {concatA, scaledB, merged}) {
+                if (a != null) {
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * The per-request state of one bank: the arrays of the selection in use. Synchronized because nothing in the API
+     * forbids a stage from running independent layers of one request on several threads.
+     */
+    private static final class RequestState implements AutoCloseable {
+        private SelectedArrays current;
+
+        synchronized SelectedArrays arrays(LoraSelection selection, LoraExpertBank bank, NDManager requestManager) {
+            if (current == null || !current.selection().equals(selection)) {
+                if (current != null) {
+                    current.close();
+                }
+                current = bank.prepare(selection, requestManager);
+            }
+            return current;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+}

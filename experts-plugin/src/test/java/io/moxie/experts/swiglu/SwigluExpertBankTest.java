@@ -1,0 +1,115 @@
+package io.moxie.experts.swiglu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moxie.api.ExpertBank;
+import io.moxie.api.ModelFormatException;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.Routing;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SwigluExpertBankTest {
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    private static MoeSpec spec(int experts, int k) {
+        return new MoeSpec("layer0", "gate", experts, k, Map.of("w1", "experts.{e}.w1.weight",
+                "w2", "experts.{e}.w2.weight", "w3", "experts.{e}.w3.weight"), Map.of("activation", "silu"));
+    }
+
+    @Test
+    void groupedExecutionMatchesPlainJavaMixtralExpertsIncludingIdleOnes() {
+        // {E, k, T, d, I}; expert E-1 never gets a token
+        int[][] cases = {{4, 2, 9, 8, 12}, {3, 1, 5, 6, 10}, {5, 3, 1, 4, 6}, {6, 2, 17, 10, 7}};
+        for (int[] c : cases) {
+            int e = c[0];
+            int k = c[1];
+            int tokens = c[2];
+            int d = c[3];
+            int inter = c[4];
+            Random random = new Random(e * 100L + k);
+            ArrayContext context = new ArrayContext(manager);
+            float[][] w1 = new float[e][];
+            float[][] w2 = new float[e][];
+            float[][] w3 = new float[e][];
+            for (int i = 0; i < e; i++) {
+                w1[i] = context.gaussian("experts." + i + ".w1.weight", random, 0.5, inter, d);
+                w3[i] = context.gaussian("experts." + i + ".w3.weight", random, 0.5, inter, d);
+                w2[i] = context.gaussian("experts." + i + ".w2.weight", random, 0.5, d, inter);
+            }
+            ExpertBank bank = new SwigluExpertBankFactory().create(context, spec(e, k));
+            float[] x = new float[tokens * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            long[] idx = new long[tokens * k];
+            float[] w = new float[tokens * k];
+            for (int t = 0; t < tokens; t++) {
+                for (int j = 0; j < k; j++) {
+                    idx[t * k + j] = (t + j) % (e - 1); // distinct within a token since k <= E - 1
+                    w[t * k + j] = (float) random.nextDouble();
+                }
+            }
+            try (ArrayRequest request = new ArrayRequest(manager)) {
+                NDManager m = request.manager();
+                float[] y = bank.forward(m.create(x, new Shape(tokens, d)), new Routing(m.create(idx,
+                        new Shape(tokens, k)), m.create(w, new Shape(tokens, k)), e), request).toFloatArray();
+                for (int t = 0; t < tokens; t++) {
+                    double[] expected = new double[d];
+                    for (int j = 0; j < k; j++) {
+                        int ex = (int) idx[t * k + j];
+                        double[] h = new double[inter];
+                        for (int i = 0; i < inter; i++) {
+                            double g = 0;
+                            double u = 0;
+                            for (int q = 0; q < d; q++) {
+                                g += w1[ex][i * d + q] * x[t * d + q];
+                                u += w3[ex][i * d + q] * x[t * d + q];
+                            }
+                            h[i] = g / (1 + Math.exp(-g)) * u;
+                        }
+                        for (int o = 0; o < d; o++) {
+                            double s = 0;
+                            for (int i = 0; i < inter; i++) {
+                                s += w2[ex][o * inter + i] * h[i];
+                            }
+                            expected[o] += w[t * k + j] * s;
+                        }
+                    }
+                    for (int o = 0; o < d; o++) {
+                        assertEquals(expected[o], y[t * d + o], 1e-4 + 1e-4 * Math.abs(expected[o]),
+                                "E=" + e + " k=" + k + " token " + t + " output " + o);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMissingExpertTensorFailsTheBuildNamingIt() {
+        ArrayContext context = new ArrayContext(manager);
+        Random random = new Random(1);
+        context.gaussian("experts.0.w1.weight", random, 1, 4, 3);
+        context.gaussian("experts.0.w3.weight", random, 1, 4, 3);
+        context.gaussian("experts.0.w2.weight", random, 1, 3, 4);
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> new SwigluExpertBankFactory().create(context, spec(2, 1)));
+        assertEquals(true, e.getMessage().contains("experts.1.w1.weight"), e.getMessage());
+    }
+}

@@ -1,0 +1,168 @@
+package io.moxie.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import io.moxie.api.ComponentContext;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.ParameterStore;
+import java.util.Map;
+import java.util.function.ObjIntConsumer;
+
+/**
+ * The decoder's weights and layers: token embeddings, the layer stack, the final RMSNorm and {@code lm_head} (the
+ * embeddings when tied). Mixtral's MoE blocks and Octavius' LoRA-MoE projections are {@link io.moxie.api.MoeLayer}s
+ * obtained from the context, so their router and expert bank are whatever the pipeline chose. All weights live in the
+ * component's manager; requests only ever use them as right-hand operands or through {@code get(manager, ...)}, so
+ * nothing a request computes lands there. Immutable, hence thread-safe.
+ */
+final class DecoderModel {
+    private final DecoderConfig config;
+    private final NDArray embedding;
+    private final NDArray lmHead;
+    private final RmsNorm finalNorm;
+    private final DecoderLayer[] layers;
+    private final Rope rope;
+
+    private DecoderModel(DecoderConfig config, NDArray embedding, NDArray lmHead, RmsNorm finalNorm,
+                         DecoderLayer[] layers, Rope rope) {
+        this.config = config;
+        this.embedding = embedding;
+        this.lmHead = lmHead;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+        this.rope = rope;
+    }
+
+    /**
+     * Loads the weights and builds the MoE layers.
+     *
+     * @throws io.moxie.api.ModelFormatException naming a missing or mis-shaped tensor
+     */
+    static DecoderModel load(ComponentContext context, DecoderConfig c) {
+        ParameterStore p = context.parameters();
+        NDManager m = context.manager();
+        long d = c.hiddenSize();
+        NDArray embedding = p.load(CheckpointKeys.EMBED, new Shape(c.vocabSize(), d), m);
+        NDArray lmHead = c.tiedEmbeddings() ? embedding
+                : p.load(CheckpointKeys.LM_HEAD, new Shape(c.vocabSize(), d), m);
+        Rope rope = new Rope(m, c.headDim(), c.ropeTheta());
+        DecoderLayer[] layers = new DecoderLayer[c.numLayers()];
+        for (int i = 0; i < layers.length; i++) {
+            String prefix = CheckpointKeys.layer(i);
+            layers[i] = new DecoderLayer(
+                    new RmsNorm(p.load(prefix + "input_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
+                    attention(context, c, i, rope),
+                    new RmsNorm(p.load(prefix + "post_attention_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
+                    c.sparseMoe() ? new FeedForward.SparseMoe(context.moeLayer(mixtralSpec(c, i))) : denseMlp(p, m, c, i));
+        }
+        RmsNorm norm = new RmsNorm(p.load(CheckpointKeys.FINAL_NORM, new Shape(d), m), c.rmsNormEps());
+        return new DecoderModel(c, embedding, lmHead, norm, layers, rope);
+    }
+
+    private static Attention attention(ComponentContext context, DecoderConfig c, int i, Rope rope) {
+        ParameterStore p = context.parameters();
+        NDManager m = context.manager();
+        long d = c.hiddenSize();
+        long qOut = (long) c.numHeads() * c.headDim();
+        long kvOut = (long) c.numKvHeads() * c.headDim();
+        long[] outs = {qOut, kvOut, kvOut, d};
+        long[] ins = {d, d, d, qOut};
+        Projection[] proj = new Projection[4];
+        NDArray[] dense = new NDArray[3];
+        for (int j = 0; j < 4; j++) {
+            String name = DecoderConfig.PROJECTIONS.get(j);
+            if (c.loraTargets().contains(name)) {
+                proj[j] = Projection.moe(context.moeLayer(loraSpec(c, i, name)));
+            } else if (j < 3) {
+                dense[j] = p.load(CheckpointKeys.attention(i, name), new Shape(outs[j], ins[j]), m);
+            } else {
+                proj[j] = Projection.dense(p.load(CheckpointKeys.attention(i, name), new Shape(outs[j], ins[j]), m));
+            }
+        }
+        boolean fuse = dense[0] != null && dense[1] != null && dense[2] != null;
+        if (fuse) {
+            NDArray qkv = NDArrays.concat(new NDList(dense[0], dense[1], dense[2]), 0);
+            new NDList(dense).close();
+            return new Attention(i, c, Projection.dense(qkv), null, proj[3], rope);
+        }
+        for (int j = 0; j < 3; j++) {
+            if (dense[j] != null) {
+                proj[j] = Projection.dense(dense[j]);
+            }
+        }
+        return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3], rope);
+    }
+
+    private static FeedForward denseMlp(ParameterStore p, NDManager m, DecoderConfig c, int i) {
+        String prefix = CheckpointKeys.layer(i) + "mlp.";
+        Shape upShape = new Shape(c.intermediateSize(), c.hiddenSize());
+        NDArray gate = p.load(prefix + "gate_proj.weight", upShape, m);
+        NDArray up = p.load(prefix + "up_proj.weight", upShape, m);
+        NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0);
+        gate.close();
+        up.close();
+        NDArray down = p.load(prefix + "down_proj.weight", new Shape(c.hiddenSize(), c.intermediateSize()), m);
+        return new FeedForward.Dense(gateUp, down);
+    }
+
+    /** The MoE spec of Mixtral's block of layer {@code i}: the {@code topk} gate and {@code swiglu} experts. */
+    static MoeSpec mixtralSpec(DecoderConfig c, int i) {
+        return new MoeSpec("layer" + i, CheckpointKeys.mixtralGate(i), c.localExperts(), c.expertsPerToken(),
+                Map.of("w1", CheckpointKeys.mixtralExpert(i, "w1"), "w2", CheckpointKeys.mixtralExpert(i, "w2"),
+                        "w3", CheckpointKeys.mixtralExpert(i, "w3")),
+                Map.of("activation", "silu"));
+    }
+
+    /** The MoE spec of one LoRA-MoE projection: the instance gate, the base weight and the stacked experts. */
+    static MoeSpec loraSpec(DecoderConfig c, int i, String proj) {
+        return new MoeSpec(loraLayerName(i, proj), CheckpointKeys.LORA_GATE, c.loraExperts(), c.loraTopK(),
+                Map.of("base", CheckpointKeys.attention(i, proj), "A", CheckpointKeys.lora(i, proj, "A"),
+                        "B", CheckpointKeys.lora(i, proj, "B")),
+                Map.of());
+    }
+
+    /** Returns the MoE layer name of a LoRA-MoE projection, as routing traces show it. */
+    static String loraLayerName(int i, String proj) {
+        return "layer" + i + "." + proj;
+    }
+
+    /** Returns the embeddings of {@code ids} (all in {@code [0, vocab)}), {@code [n, d]}, in {@code manager}. */
+    NDArray embed(long[] ids, NDManager manager) {
+        return embedding.get(manager, new NDIndex("{}", manager.create(ids)));
+    }
+
+    /**
+     * Runs the layer stack on {@code h [t, d]} (in the pass's scope).
+     *
+     * @param afterLayer receives each layer's output and its index, or null
+     * @return the residual stream after the last layer, in the pass's scope
+     */
+    NDArray layers(NDArray h, ForwardPass pass, ObjIntConsumer<NDArray> afterLayer) {
+        NDArray x = h;
+        for (int i = 0; i < layers.length; i++) {
+            x = layers[i].forward(x, pass);
+            if (afterLayer != null) {
+                afterLayer.accept(x, i);
+            }
+        }
+        return x;
+    }
+
+    /** Returns {@code lm_head(RMSNorm(h))}, {@code [t, vocab]}, in {@code h}'s manager. */
+    NDArray logits(NDArray h) {
+        return Linear.linear(finalNorm.apply(h), lmHead).singletonOrThrow();
+    }
+
+    DecoderConfig config() {
+        return config;
+    }
+
+    Rope rope() {
+        return rope;
+    }
+}
