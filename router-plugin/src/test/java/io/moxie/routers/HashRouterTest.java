@@ -1,5 +1,7 @@
 package io.moxie.routers;
 
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

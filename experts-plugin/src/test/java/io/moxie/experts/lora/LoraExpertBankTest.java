@@ -1,5 +1,7 @@
 package io.moxie.experts.lora;
 
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +13,6 @@ import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.Routing;
-import io.moxie.experts.swiglu.ArrayContext;
-import io.moxie.experts.swiglu.ArrayRequest;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +32,7 @@ class LoraExpertBankTest {
             Map.of("base", "q.weight", "A", "q.lora_moe_A.default", "B", "q.lora_moe_B.default"), Map.of());
 
     private NDManager manager;
-    private ArrayContext context;
+    private TestContext context;
     private float[] base;
     private float[] a;
     private float[] b;
@@ -40,7 +40,7 @@ class LoraExpertBankTest {
     @BeforeEach
     void open() {
         manager = NDManager.newBaseManager();
-        context = new ArrayContext(manager);
+        context = new TestContext(manager);
         Random random = new Random(42);
         base = context.gaussian("q.weight", random, 0.3, OUT, IN);
         a = context.gaussian("q.lora_moe_A.default", random, 0.3, E, IN, R);
@@ -79,7 +79,7 @@ class LoraExpertBankTest {
         return y;
     }
 
-    private void check(ExpertBank bank, ArrayRequest request, float[] x, int tokens, long[] idx, float[] w) {
+    private void check(ExpertBank bank, TestRequest request, float[] x, int tokens, long[] idx, float[] w) {
         NDManager m = request.manager();
         float[] y = bank.forward(m.create(x, new Shape(tokens, IN)), new Routing(m.create(idx, new Shape(tokens, 2)),
                 m.create(w, new Shape(tokens, 2)), E), request).toFloatArray();
@@ -122,7 +122,7 @@ class LoraExpertBankTest {
         for (ExpertBankFactory f : new ExpertBankFactory[] {new LoraExpertBankFactory(),
             new MergedLoraExpertBankFactory()}) {
             ExpertBank bank = f.create(context, SPEC);
-            try (ArrayRequest request = new ArrayRequest(manager)) {
+            try (TestRequest request = new TestRequest(manager)) {
                 long[] experts = {3, 1};
                 float[] weights = {0.7f, 0.3f};
                 // a prefill of 6 rows, then decode steps of one row: the same request-wide decision
@@ -140,7 +140,7 @@ class LoraExpertBankTest {
         float[] w = {0.6f, 0.4f, 0.9f, 0.1f, 0.5f, 0.5f, 0.2f, 0.8f, 1f, 0f};
         for (ExpertBankFactory f : new ExpertBankFactory[] {new LoraExpertBankFactory(),
             new MergedLoraExpertBankFactory()}) {
-            try (ArrayRequest request = new ArrayRequest(manager)) {
+            try (TestRequest request = new TestRequest(manager)) {
                 check(f.create(context, SPEC), request, gaussian(random, 5 * IN), 5, idx, w);
             }
         }
@@ -153,7 +153,7 @@ class LoraExpertBankTest {
             new MergedLoraExpertBankFactory()}) {
             ExpertBank bank = f.create(context, SPEC);
             int idle = manager.getManagedArrays().size();
-            try (ArrayRequest request = new ArrayRequest(manager)) {
+            try (TestRequest request = new TestRequest(manager)) {
                 check(bank, request, gaussian(random, 3 * IN), 3, repeat(new long[] {0, 2}, 3),
                         repeat(new float[] {0.5f, 0.5f}, 3));
                 check(bank, request, gaussian(random, 3 * IN), 3, repeat(new long[] {4, 1}, 3),
@@ -165,7 +165,7 @@ class LoraExpertBankTest {
 
     @Test
     void checkpointTensorsMustHaveTheAuthorsLayout() {
-        ArrayContext wrong = new ArrayContext(manager);
+        TestContext wrong = new TestContext(manager);
         Random random = new Random(1);
         wrong.gaussian("q.weight", random, 1, OUT, IN);
         wrong.gaussian("q.lora_moe_A.default", random, 1, E, IN, R);

@@ -1,5 +1,7 @@
 package io.moxie.experts.swiglu;
 
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -44,7 +46,7 @@ class SwigluExpertBankTest {
             int d = c[3];
             int inter = c[4];
             Random random = new Random(e * 100L + k);
-            ArrayContext context = new ArrayContext(manager);
+            TestContext context = new TestContext(manager);
             float[][] w1 = new float[e][];
             float[][] w2 = new float[e][];
             float[][] w3 = new float[e][];
@@ -66,7 +68,7 @@ class SwigluExpertBankTest {
                     w[t * k + j] = (float) random.nextDouble();
                 }
             }
-            try (ArrayRequest request = new ArrayRequest(manager)) {
+            try (TestRequest request = new TestRequest(manager)) {
                 NDManager m = request.manager();
                 float[] y = bank.forward(m.create(x, new Shape(tokens, d)), new Routing(m.create(idx,
                         new Shape(tokens, k)), m.create(w, new Shape(tokens, k)), e), request).toFloatArray();
@@ -103,7 +105,7 @@ class SwigluExpertBankTest {
 
     @Test
     void aMissingExpertTensorFailsTheBuildNamingIt() {
-        ArrayContext context = new ArrayContext(manager);
+        TestContext context = new TestContext(manager);
         Random random = new Random(1);
         context.gaussian("experts.0.w1.weight", random, 1, 4, 3);
         context.gaussian("experts.0.w3.weight", random, 1, 4, 3);

@@ -1,5 +1,7 @@
 package io.moxie.routers.instance;
 
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -27,7 +29,7 @@ class InstanceRouterTest {
 
     private NDManager manager;
     private float[] gate;
-    private GateContext context;
+    private TestContext context;
 
     @BeforeEach
     void open() {
@@ -37,7 +39,7 @@ class InstanceRouterTest {
         for (int i = 0; i < gate.length; i++) {
             gate[i] = (float) (random.nextGaussian() * 2);
         }
-        context = new GateContext(manager, GATE, gate, new Shape(D, E));
+        context = new TestContext(manager).put(GATE, manager.create(gate, new Shape(D, E)));
     }
 
     @AfterEach
@@ -58,7 +60,7 @@ class InstanceRouterTest {
         return x;
     }
 
-    private static void provide(StateRequest request, float[] x, int tokens) {
+    private static void provide(TestRequest request, float[] x, int tokens) {
         NDArray embedding = request.manager().create(x, new Shape(tokens, D));
         request.computeIfAbsent(InstanceRouterFactory.INSTRUCTION_EMBEDDING, k -> embedding);
     }
@@ -85,7 +87,7 @@ class InstanceRouterTest {
         }
         // softmax then renormalise over the two: the partition function cancels
         double p1 = 1 / (1 + Math.exp(mean[second] - mean[first]));
-        try (StateRequest request = new StateRequest(manager)) {
+        try (TestRequest request = new TestRequest(manager)) {
             provide(request, x, tokens);
             Routing r = router("layer0.q_proj").route(request.manager().zeros(new Shape(3, D)), request);
             assertEquals(new Shape(3, 2), r.indices().getShape());
@@ -95,7 +97,7 @@ class InstanceRouterTest {
                 assertEquals(p1, w[0], 1e-6);
                 assertEquals(1 - p1, w[1], 1e-6);
             }
-            NDArray published = request.computeIfAbsent(InstanceRouterFactory.meanLogitsKey("octavius-test", GATE),
+            NDArray published = request.computeIfAbsent(InstanceRouterFactory.meanLogitsKey("test-model", GATE),
                     k -> null);
             float[] logits = published.toFloatArray();
             for (int e = 0; e < E; e++) {
@@ -108,7 +110,7 @@ class InstanceRouterTest {
     void oneDecisionPerRequestServesEveryLayerAndStep() {
         Router q = router("layer0.q_proj");
         Router o = router("layer1.o_proj");
-        try (StateRequest request = new StateRequest(manager)) {
+        try (TestRequest request = new TestRequest(manager)) {
             provide(request, instruction(5, 4), 4);
             Routing prefill = q.route(request.manager().zeros(new Shape(9, D)), request);
             Routing step = o.route(request.manager().zeros(new Shape(1, D)), request);
@@ -116,7 +118,7 @@ class InstanceRouterTest {
             assertArrayEquals(prefill.weights().get(0).toFloatArray(), step.weights().get(0).toFloatArray());
             // decode steps reuse the same routing arrays
             assertSame(step, q.route(request.manager().zeros(new Shape(1, D)), request));
-            assertEquals(1, request.initialised.get(InstanceRouterFactory.gateStateKey("octavius-test", GATE)).get());
+            assertEquals(1, request.initialisations(InstanceRouterFactory.gateStateKey("test-model", GATE)));
         }
     }
 
@@ -125,7 +127,7 @@ class InstanceRouterTest {
         Router q = router("layer0.q_proj");
         long[][] chosen = new long[8][];
         for (int i = 0; i < chosen.length; i++) {
-            try (StateRequest request = new StateRequest(manager)) {
+            try (TestRequest request = new TestRequest(manager)) {
                 provide(request, instruction(100 + i, 3), 3);
                 chosen[i] = q.route(request.manager().zeros(new Shape(1, D)), request).indices().toLongArray();
             }
@@ -139,7 +141,7 @@ class InstanceRouterTest {
 
     @Test
     void aRequestWithoutInstructionFailsNamingTheStateKey() {
-        try (StateRequest request = new StateRequest(manager)) {
+        try (TestRequest request = new TestRequest(manager)) {
             MoxieException e = assertThrows(MoxieException.class,
                     () -> router("layer0.q_proj").route(request.manager().zeros(new Shape(1, D)), request));
             assertTrue(e.getMessage().contains(InstanceRouterFactory.INSTRUCTION_EMBEDDING), e.getMessage());
@@ -148,7 +150,7 @@ class InstanceRouterTest {
 
     @Test
     void aGateInTheLinearLayoutIsRefused() {
-        GateContext transposed = new GateContext(manager, GATE, gate, new Shape(E, D));
+        TestContext transposed = new TestContext(manager).put(GATE, manager.create(gate, new Shape(E, D)));
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> new InstanceRouterFactory()
                 .create(transposed, new MoeSpec("layer0.q_proj", GATE, E, 2, Map.of(), Map.of())));
         assertTrue(e.getMessage().contains("[hidden, 6]"), e.getMessage());

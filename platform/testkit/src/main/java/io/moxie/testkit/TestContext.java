@@ -1,4 +1,4 @@
-package io.moxie.routers;
+package io.moxie.testkit;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -13,20 +13,53 @@ import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
-/** A component context over in-memory weights; the component's manager is a sub-manager of the test's. */
-final class TestContext implements ComponentContext, ParameterStore {
+/**
+ * A component context over in-memory weights, for testing routers, expert banks and stages without a kernel. The
+ * component's manager is a sub-manager of the test's; {@link #load} copies a weight into the manager asked for, as
+ * the model repository does. MoE layers are not built here: test stages through a real {@code PipelineEngine}.
+ */
+public final class TestContext implements ComponentContext, ParameterStore {
     private final NDManager manager;
     private final Map<String, NDArray> weights = new LinkedHashMap<>();
+    private Config config = Config.empty("test stage");
 
-    TestContext(NDManager parent) {
+    public TestContext(NDManager parent) {
         this.manager = parent.newSubManager();
     }
 
-    TestContext put(String key, NDArray value) {
+    /** Sets the stage configuration. */
+    public TestContext withConfig(Map<String, ?> settings) {
+        config = new Config(settings, "test stage");
+        return this;
+    }
+
+    /** Adds (or replaces) a weight. */
+    public TestContext put(String key, NDArray value) {
         weights.put(key, value);
         return this;
+    }
+
+    /** Adds a float32 weight of Gaussian values times {@code scale} and returns them, row-major. */
+    public float[] gaussian(String key, Random random, double scale, long... shape) {
+        float[] v = new float[Math.toIntExact(new Shape(shape).size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (random.nextGaussian() * scale);
+        }
+        put(key, manager.getParentManager().create(v, new Shape(shape)));
+        return v;
+    }
+
+    /** Removes a weight, to test a missing key. */
+    public void remove(String key) {
+        weights.remove(key);
+    }
+
+    /** Returns a weight's values. */
+    public float[] value(String key) {
+        return require(key).toFloatArray();
     }
 
     @Override
@@ -36,7 +69,7 @@ final class TestContext implements ComponentContext, ParameterStore {
 
     @Override
     public Config config() {
-        return Config.empty("test");
+        return config;
     }
 
     @Override
@@ -56,7 +89,7 @@ final class TestContext implements ComponentContext, ParameterStore {
 
     @Override
     public MoeLayer moeLayer(MoeSpec spec) {
-        throw new UnsupportedOperationException("not needed by router tests");
+        throw new UnsupportedOperationException("a TestContext builds no MoE layers: test stages through a PipelineEngine");
     }
 
     @Override
@@ -94,7 +127,7 @@ final class TestContext implements ComponentContext, ParameterStore {
     private NDArray require(String key) {
         NDArray a = weights.get(key);
         if (a == null) {
-            throw new ModelFormatException("model 'test-model': no tensor '" + key + "'");
+            throw new ModelFormatException("model 'test-model': checkpoint has no tensor '" + key + "'");
         }
         return a;
     }
