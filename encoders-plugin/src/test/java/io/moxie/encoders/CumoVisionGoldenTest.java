@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The shipped {@code cumo-vision} pipeline (s2-split, clip-moe, s2-merge, mlp-moe-connector) on every golden case
- * with a {@code pixel_values} input, through a real engine, with both expert banks and across runtime swaps.
+ * with a {@code pixel_values} input, through a real engine, with every expert bank and across runtime swaps.
  */
 class CumoVisionGoldenTest {
     private static final String[] MOE_STAGES = {"tower", "connector"};
@@ -43,7 +43,8 @@ class CumoVisionGoldenTest {
     void everyBankMatchesTheGoldenCaseBeforeAndAfterASwapToTheOther(String name) {
         GoldenCase golden = GoldenCase.load(name);
         Map<String, HostTensor> inputs = golden.inputs();
-        for (String[] banks : new String[][] {{"grouped-mlp", "mlp"}, {"mlp", "grouped-mlp"}}) {
+        for (String[] banks : new String[][] {{"grouped-mlp", "mlp"}, {"mlp", "grouped-mlp-blas"},
+            {"grouped-mlp-blas", "grouped-mlp"}}) {
             String pipeline = name + "-" + banks[0];
             engine.deploy(CumoVisionPipeline.forModel(pipeline, golden.dir(), banks[0]));
             report(name, banks[0], golden.check(engine.infer(pipeline, inputs), name + " on " + banks[0]));

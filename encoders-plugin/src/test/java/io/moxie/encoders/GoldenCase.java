@@ -21,8 +21,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A CuMo golden case copied from the reference into {@code src/test/resources/golden/cumo/<case>/}: the model
- * directory, its inputs, its expected outputs and their tolerances (README §7 of the CuMo reference).
+ * A golden case copied from a reference into {@code src/test/resources/golden/<family>/<case>/}: the model
+ * directory, its inputs, its expected outputs and their tolerances (README §7 of the CuMo reference, the same format
+ * for Octavius).
  */
 final class GoldenCase {
     private static final double ATOL = 1e-4;
@@ -39,11 +40,21 @@ final class GoldenCase {
     }
 
     static GoldenCase load(String name) {
+        return load("cumo", name);
+    }
+
+    /** Loads {@code src/test/resources/golden/<family>/<name>} ({@code family} cumo or octavius). */
+    static GoldenCase load(String family, String name) {
         try {
-            return new GoldenCase(Path.of(GoldenCase.class.getResource("/golden/cumo/" + name).toURI()));
+            return new GoldenCase(Path.of(GoldenCase.class.getResource("/golden/" + family + "/" + name).toURI()));
         } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("no golden case " + name + " in the test resources", e);
+            throw new IllegalStateException("no golden case " + family + "/" + name + " in the test resources", e);
         }
+    }
+
+    /** Loads a case from any directory (one a test wrote). */
+    static GoldenCase at(Path dir) {
+        return new GoldenCase(dir);
     }
 
     Path dir() {

@@ -4,10 +4,13 @@ import ai.djl.Device;
 import io.moxie.encoders.clip.ClipMoeStageFactory;
 import io.moxie.encoders.preprocess.ClipPreprocessStageFactory;
 import io.moxie.encoders.connector.MlpMoeConnectorStageFactory;
+import io.moxie.encoders.preprocess.OctaviusImagePreprocessStageFactory;
+import io.moxie.encoders.projection.LlamaProjStageFactory;
 import io.moxie.encoders.s2.S2MergeStageFactory;
 import io.moxie.encoders.s2.S2SplitStageFactory;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
+import io.moxie.experts.blas.BlasMlpExpertBankFactory;
 import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.pipeline.EngineListener;
 import io.moxie.kernel.pipeline.EngineOptions;
@@ -44,10 +47,13 @@ final class TestEngine implements AutoCloseable {
         registry.register(ComponentKind.STAGE, new ClipMoeStageFactory(), "encoders-plugin");
         registry.register(ComponentKind.STAGE, new S2MergeStageFactory(), "encoders-plugin");
         registry.register(ComponentKind.STAGE, new MlpMoeConnectorStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new OctaviusImagePreprocessStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new LlamaProjStageFactory(), "encoders-plugin");
         registry.register(ComponentKind.ROUTER, new TopKRouterFactory(), "router-plugin");
         registry.register(ComponentKind.ROUTER, new HashRouterFactory(), "router-plugin");
         registry.register(ComponentKind.EXPERTS, new MlpExpertBankFactory(), "experts-plugin");
         registry.register(ComponentKind.EXPERTS, new GroupedMlpExpertBankFactory(), "experts-plugin");
+        registry.register(ComponentKind.EXPERTS, new BlasMlpExpertBankFactory(), "experts-plugin");
         repository = new ModelRepository(scratch);
         engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)), Device.cpu(),
                 EngineOptions.DEFAULTS);

@@ -31,14 +31,20 @@ final class ClipMoeStage implements Stage {
     private final PatchEmbedding embedding;
     private final List<EncoderLayer> layers;
     private final int topK;
+    private final boolean inputOptional;
 
-    /** @param topK experts per token of the MoE layers, 0 for a dense tower (no routing outputs) */
-    ClipMoeStage(String name, TowerConfig config, PatchEmbedding embedding, List<EncoderLayer> layers, int topK) {
+    /**
+     * @param topK experts per token of the MoE layers, 0 for a dense tower (no routing outputs)
+     * @param inputOptional whether a request without {@code pixel_values} is served (no outputs) rather than refused
+     */
+    ClipMoeStage(String name, TowerConfig config, PatchEmbedding embedding, List<EncoderLayer> layers, int topK,
+                 boolean inputOptional) {
         this.name = name;
         this.config = config;
         this.embedding = embedding;
         this.layers = List.copyOf(layers);
         this.topK = topK;
+        this.inputOptional = inputOptional;
     }
 
     @Override
@@ -63,6 +69,9 @@ final class ClipMoeStage implements Stage {
 
     @Override
     public Map<String, NDArray> run(Map<String, NDArray> inputs, RequestContext request) {
+        if (inputOptional && !inputs.containsKey(PIXEL_VALUES)) {
+            return Map.of(); // a request of the pipeline that does not use this branch (a chat without an image)
+        }
         NDArray pixels = Inputs.require(inputs, PIXEL_VALUES, name);
         if (!inputs().get(0).accepts(pixels.getShape().getShape())) {
             throw new InvalidInputException("stage '" + name + "': input 'pixel_values' must be [N, "
@@ -90,7 +99,7 @@ final class ClipMoeStage implements Stage {
                     }
                 }
             }
-            NDArray features = config.keepCls() ? x : x.get(new NDIndex(":, 1:, :"));
+            NDArray features = config.keepCls() ? x : x.get(new NDIndex(":, 1:{}, :", 1 + config.featureTokens()));
             features.attach(request.manager());
             out.put(FEATURES, features);
         }

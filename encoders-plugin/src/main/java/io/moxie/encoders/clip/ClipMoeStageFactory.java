@@ -1,7 +1,8 @@
 package io.moxie.encoders.clip;
 
-import io.moxie.api.ComponentContext;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moxie.api.ComponentContext;
 import io.moxie.api.Config;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeLayer;
@@ -9,11 +10,17 @@ import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import io.moxie.api.Stage;
 import io.moxie.api.StageFactory;
+import io.moxie.api.TensorSpec;
+import io.moxie.encoders.clip.layout.CanonicalTowerStore;
+import io.moxie.encoders.clip.layout.ClipKeyLayout;
+import io.moxie.encoders.impl.AbsentPartStage;
 import io.moxie.encoders.impl.DenseMlp;
 import io.moxie.encoders.impl.LayerNorm;
+import io.moxie.encoders.impl.StageSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -27,9 +34,16 @@ import org.osgi.service.component.annotations.Component;
  * <p>Settings (model {@code config.json}): {@code hidden_size}, {@code num_attention_heads}, {@code num_hidden_layers},
  * {@code image_size}, {@code patch_size}, {@code num_channels} (3), {@code layer_norm_eps} (1e-5), {@code hidden_act}
  * ({@code quick_gelu}), {@code mm_vision_select_layer} (-2), {@code mm_vision_select_feature} ({@code patch}),
- * {@code clip_smoe} (true), {@code num_experts}, {@code num_experts_per_tok}. Only the layers the selected feature
- * depends on are loaded and run. A dense checkpoint ({@code clip_smoe} false, or no gate but
- * {@code ...layers.{l}.mlp.fc1.weight}) runs its plain MLPs and has no routing outputs.
+ * {@code clip_smoe} (true), {@code num_experts}, {@code num_experts_per_tok}, {@code num_vision_token} (all patches).
+ * Only the layers the selected feature depends on are loaded and run. A dense checkpoint ({@code clip_smoe} false,
+ * or no gate but {@code ...layers.{l}.mlp.fc1.weight}) runs its plain MLPs and has no routing outputs.
+ *
+ * <p>Octavius' dense tower (README-octavius2d §3) is this stage configured: {@code mm_vision_select_layer: -1}
+ * (every layer, no {@code post_layernorm}), {@code mm_vision_select_feature: patch} and the model's
+ * {@code num_vision_token}. The tower may be stored in any {@link ClipKeyLayout} (read from the keys; MoE layers
+ * only in CuMo's); other tensors of the checkpoint are ignored. Stage settings: {@code config_section}
+ * ({@link StageSettings}; without that section in the model, requests giving {@code pixel_values} are refused) and
+ * {@code input_optional} (false): serve a request without {@code pixel_values} with no outputs.
  */
 @Component(service = StageFactory.class)
 public final class ClipMoeStageFactory implements StageFactory {
@@ -37,7 +51,7 @@ public final class ClipMoeStageFactory implements StageFactory {
     /** The kind pipeline definitions use: {@code kind: clip-moe}. */
     public static final String KIND = "clip-moe";
 
-    private static final String PREFIX = "model.vision_tower.vision_model.";
+    private static final String PREFIX = ClipKeyLayout.CANONICAL_PREFIX;
 
     @Override
     public String kind() {
@@ -46,10 +60,17 @@ public final class ClipMoeStageFactory implements StageFactory {
 
     @Override
     public Stage create(ComponentContext context) {
-        Config config = context.config();
-        ParameterStore params = context.parameters();
+        Optional<Config> settings = StageSettings.resolve(context.config());
+        if (settings.isEmpty()) {
+            return new AbsentPartStage(List.of(TensorSpec.any(ClipMoeStage.PIXEL_VALUES)),
+                    List.of(new TensorSpec(ClipMoeStage.FEATURES, DataType.FLOAT32, new long[] {-1, -1, -1})), Map.of(),
+                    StageSettings.missing(context.config(), context.parameters().modelName()));
+        }
+        Config config = settings.get();
+        CanonicalTowerStore params = CanonicalTowerStore.of(context.parameters());
         TowerConfig tower = TowerConfig.of(config);
-        boolean moe = config.getBoolean("clip_smoe", true)
+        // MoE layers are CuMo's: the kernel loads their gates and experts under CuMo's names
+        boolean moe = params.layout() == ClipKeyLayout.CUMO && config.getBoolean("clip_smoe", true)
                 && (params.contains(layer(0) + "gate.weight") || !params.contains(layer(0) + "mlp.fc1.weight"));
         int experts = moe ? config.getInt("num_experts") : 0;
         int topK = moe ? config.getInt("num_experts_per_tok") : 0;
@@ -67,7 +88,8 @@ public final class ClipMoeStageFactory implements StageFactory {
             layers.add(new EncoderLayer(norm1, attention, norm2, moeLayer, dense));
         }
         PatchEmbedding embedding = PatchEmbedding.load(tower, params, PREFIX, context.manager());
-        return new ClipMoeStage(context.name(), tower, embedding, layers, topK);
+        boolean inputOptional = config.getBoolean("input_optional", false);
+        return new ClipMoeStage(context.name(), tower, embedding, layers, topK, inputOptional);
     }
 
     private static void requireRows(ParameterStore params, String key, long rows) {

@@ -11,7 +11,8 @@ import io.moxie.api.ParameterStore;
 /**
  * CLIP multi-head self-attention (README §4.2), no mask. The q, k and v projections are fused into one GEMM with
  * the {@code head_dim^-0.5} scale folded into the q rows (the reference scales q after its bias; scaling weight and
- * bias instead is the same product up to float32 round-off). Weights owned by the component's manager; immutable.
+ * bias instead is the same product up to float32 round-off). On the CPU, when OpenBLAS can be loaded, every GEMM runs
+ * there instead ({@link BlasAttention}). Weights owned by the component's manager; immutable.
  */
 final class SelfAttention {
     private final int heads;
@@ -19,13 +20,27 @@ final class SelfAttention {
     private final NDArray qkvBias;
     private final NDArray outWeight;
     private final NDArray outBias;
+    /** The same maths on OpenBLAS (about 2x DJL's GEMM on AMD CPUs), or null to run on DJL. */
+    private final BlasAttention blas;
 
     private SelfAttention(int heads, NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias) {
+        this(heads, qkvWeight, qkvBias, outWeight, outBias,
+                BlasAttention.ifAvailable(heads, qkvWeight, qkvBias, outWeight, outBias));
+    }
+
+    private SelfAttention(int heads, NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias,
+                          BlasAttention blas) {
         this.heads = heads;
         this.qkvWeight = qkvWeight;
         this.qkvBias = qkvBias;
         this.outWeight = outWeight;
         this.outBias = outBias;
+        this.blas = blas;
+    }
+
+    /** Returns this attention running on DJL whatever is available (same weights; for comparisons). */
+    SelfAttention onDjl() {
+        return new SelfAttention(heads, qkvWeight, qkvBias, outWeight, outBias, null);
     }
 
     static SelfAttention load(TowerConfig c, ParameterStore params, String prefix, NDManager manager) {
@@ -33,31 +48,44 @@ final class SelfAttention {
         Shape square = new Shape(d, d);
         Shape vector = new Shape(d);
         float scale = (float) Math.pow((double) d / c.heads(), -0.5);
-        NDList weights = new NDList();
-        NDList biases = new NDList();
-        for (String proj : new String[] {"q_proj.", "k_proj.", "v_proj."}) {
-            weights.add(params.load(prefix + proj + "weight", square, manager));
-            biases.add(params.load(prefix + proj + "bias", vector, manager));
-        }
-        scaleFirst(weights, scale);
-        scaleFirst(biases, scale);
-        NDArray qkvWeight = NDArrays.concat(weights);
-        NDArray qkvBias = NDArrays.concat(biases);
-        // only the fused tensors are kept
-        weights.close();
-        biases.close();
+        NDArray qkvWeight = fusedProjection(params, prefix, "weight", square, scale, manager);
+        NDArray qkvBias = fusedProjection(params, prefix, "bias", vector, scale, manager);
         return new SelfAttention(c.heads(), qkvWeight, qkvBias, params.load(prefix + "out_proj.weight", square, manager),
                 params.load(prefix + "out_proj.bias", vector, manager));
     }
 
-    private static void scaleFirst(NDList arrays, float scale) {
-        NDArray unscaled = arrays.get(0);
-        arrays.set(0, unscaled.mul(scale));
-        unscaled.close();
+    /**
+     * Returns q, k and v's {@code part} (weight or bias) stacked along rows, the q rows scaled. A checkpoint holds them
+     * as three tensors (Hugging Face) or already stacked as PyTorch {@code nn.MultiheadAttention}'s {@code in_proj}
+     * (OpenAI CLIP), rows q, then k, then v.
+     */
+    private static NDArray fusedProjection(ParameterStore params, String prefix, String part, Shape one, float scale,
+                                           NDManager manager) {
+        NDList parts = new NDList();
+        String fused = prefix + "in_proj_" + part;
+        if (params.contains(fused)) {
+            long[] stacked = one.getShape().clone();
+            stacked[0] *= 3;
+            NDArray all = params.load(fused, new Shape(stacked), manager);
+            parts.addAll(all.split(3, 0));
+            parts.add(all); // closed with the thirds below, once the stacked copy exists
+        } else {
+            for (String proj : new String[] {"q_proj.", "k_proj.", "v_proj."}) {
+                parts.add(params.load(prefix + proj + part, one, manager));
+            }
+        }
+        NDArray q = parts.get(0).mul(scale);
+        NDArray stacked = NDArrays.concat(new NDList(q, parts.get(1), parts.get(2)));
+        q.close();
+        parts.close();
+        return stacked;
     }
 
     /** Attends over {@code h [N, T, D]}; the result {@code [N, T, D]} belongs to {@code h}'s manager. */
     NDArray forward(NDArray h) {
+        if (blas != null) {
+            return blas.forward(h);
+        }
         long n = h.getShape().get(0);
         long t = h.getShape().get(1);
         long d = h.getShape().get(2);

@@ -18,9 +18,11 @@ import io.moxie.encoders.impl.Activation;
  * @param eps LayerNorm epsilon
  * @param activation the MLP activation
  * @param keepCls whether the feature keeps the CLS token ({@code cls_patch}) or drops it ({@code patch})
+ * @param patchTokens with {@code patch}, how many patch tokens the feature keeps, the first in row-major order:
+ *                    {@code min(num_vision_token, G²)} (Octavius / LAMM), all {@code G²} without the setting
  */
 record TowerConfig(int hiddenSize, int heads, int layers, int layersUsed, int channels, int imageSize, int patchSize,
-                   double eps, Activation activation, boolean keepCls) {
+                   double eps, Activation activation, boolean keepCls, int patchTokens) {
 
     static TowerConfig of(Config config) {
         String where = config.source();
@@ -50,8 +52,14 @@ record TowerConfig(int hiddenSize, int heads, int layers, int layersUsed, int ch
         }
         Activation activation = Activation.of(config.getString("hidden_act", "quick_gelu"),
                 where + ": setting 'hidden_act'");
-        return new TowerConfig(hidden, heads, layers, used, positive(config, "num_channels", config.getInt("num_channels", 3)),
-                image, patch, config.getDouble("layer_norm_eps", 1e-5), activation, feature.equals("cls_patch"));
+        int patches = (image / patch) * (image / patch);
+        if (feature.equals("cls_patch") && config.has("num_vision_token")) {
+            throw new MoxieException(where + ": num_vision_token keeps the first patch tokens of the 'patch' feature; "
+                    + "it does not apply to 'cls_patch'");
+        }
+        int kept = Math.min(positive(config, "num_vision_token", config.getInt("num_vision_token", patches)), patches);
+        int channels = positive(config, "num_channels", config.getInt("num_channels", 3));
+        return new TowerConfig(hidden, heads, layers, used, channels, image, patch, config.getDouble("layer_norm_eps", 1e-5), activation, feature.equals("cls_patch"), kept);
     }
 
     private static int positive(Config config, String key, int value) {
@@ -73,6 +81,6 @@ record TowerConfig(int hiddenSize, int heads, int layers, int layersUsed, int ch
 
     /** Returns the tokens per image in the selected feature. */
     int featureTokens() {
-        return keepCls ? tokens() : tokens() - 1;
+        return keepCls ? tokens() : patchTokens;
     }
 }

@@ -12,7 +12,8 @@ import org.osgi.service.component.annotations.Component;
  * Stage kind {@code clip-preprocess}: CuMo's image preprocessing (pad to square with the mean colour, Pillow-exact
  * bicubic resize of the shortest edge, centre crop, normalise). Settings from the model's {@code config.json}:
  * {@code image_size}, {@code shortest_edge}, {@code crop_size}, {@code image_mean}, {@code image_std},
- * {@code rescale_factor}, {@code image_aspect_ratio}.
+ * {@code rescale_factor}, {@code image_aspect_ratio}; stage setting {@code input_optional} (false): serve a request
+ * with neither {@code image} nor {@code pixel_values} with no outputs.
  */
 @Component(service = StageFactory.class)
 public final class ClipPreprocessStageFactory implements StageFactory {
@@ -38,7 +39,7 @@ public final class ClipPreprocessStageFactory implements StageFactory {
                     c.getDouble("rescale_factor", defaults.rescaleFactor()),
                     ClipPreprocessor.AspectRatio.fromConfig(c.getString("image_aspect_ratio", "pad")));
             ClipPreprocessor preprocessor = new ClipPreprocessor(options);
-            return new ImageStage(options.cropSize(), preprocessor::preprocess);
+            return new ImageStage(options.cropSize(), preprocessor::preprocess, c.getBoolean("input_optional", false));
         } catch (IllegalArgumentException e) {
             throw new MoxieException(c.source() + ": " + e.getMessage(), e);
         }

@@ -26,23 +26,35 @@ import java.util.function.Function;
 final class ImageStage implements Stage {
     private final int size;
     private final Function<byte[], PreprocessedImage> preprocess;
+    private final boolean inputOptional;
 
-    ImageStage(int size, Function<byte[], PreprocessedImage> preprocess) {
+    /** @param inputOptional whether a request with neither input is served (no outputs) rather than refused */
+    ImageStage(int size, Function<byte[], PreprocessedImage> preprocess, boolean inputOptional) {
         this.size = size;
         this.preprocess = preprocess;
+        this.inputOptional = inputOptional;
     }
 
-    @Override
-    public List<TensorSpec> inputs() {
+    /** The ports, for a stage whose model lacks the image part ({@link io.moxie.encoders.impl.AbsentPartStage}). */
+    static List<TensorSpec> inputs(long size) {
         return List.of(new TensorSpec("image", DataType.UINT8, new long[] {-1}),
                 new TensorSpec("pixel_values", DataType.FLOAT32, new long[] {-1, 3, size, size}));
     }
 
-    @Override
-    public List<TensorSpec> outputs() {
+    static List<TensorSpec> outputs(long size) {
         return List.of(new TensorSpec("pixel_values", DataType.FLOAT32, new long[] {-1, 3, size, size}),
                 new TensorSpec("image_pixel_values", DataType.FLOAT32, new long[] {1, 3, size, size}),
                 new TensorSpec("pixel_uint8", DataType.UINT8, new long[] {1, size, size, 3}));
+    }
+
+    @Override
+    public List<TensorSpec> inputs() {
+        return inputs(size);
+    }
+
+    @Override
+    public List<TensorSpec> outputs() {
+        return outputs(size);
     }
 
     @Override
@@ -53,6 +65,9 @@ final class ImageStage implements Stage {
             throw new InvalidInputException("give either 'image' or 'pixel_values', not both");
         }
         if (image == null) {
+            if (pixels == null && inputOptional) {
+                return Map.of(); // a request of the pipeline that does not use this branch (a chat without an image)
+            }
             if (pixels == null) {
                 throw new InvalidInputException("missing input: 'image' (PNG or JPEG bytes) or 'pixel_values' [B, 3, "
                         + size + ", " + size + "]");

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.ParameterStore;
 import io.moxie.kernel.io.SafetensorsFile;
-import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -61,12 +60,12 @@ final class SafetensorsParameterStore implements ParameterStore, AutoCloseable {
                 || stored == DataType.FLOAT64;
         NDArray array;
         if (stored == DataType.FLOAT32 || !floating) {
-            // one copy, from the mapped file straight into the tensor's native memory
-            ByteBuffer view = file.rawView(key);
-            ByteBuffer direct = manager.allocateDirect(view.remaining());
-            direct.put(view);
-            direct.rewind();
-            array = manager.create(direct, file.shape(key), stored);
+            // One copy, from the mapped file into memory the engine allocates and frees on close: the temporary
+            // array only borrows the (read-only) mapping for the clone. No Java direct buffer is involved, so a
+            // closed weight is freed at once, not at the next garbage collection.
+            try (NDArray mapped = manager.create(file.rawView(key), file.shape(key), stored)) {
+                array = mapped.duplicate();
+            }
         } else {
             array = file.readFloat32(key).toNDArray(manager);
         }

@@ -8,7 +8,6 @@ import io.moxie.api.InvalidInputException;
 import io.moxie.api.MoeLayer;
 import io.moxie.api.Stage;
 import io.moxie.api.TensorSpec;
-import io.moxie.kernel.device.Lease;
 import io.moxie.kernel.registry.Provider;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,27 +27,38 @@ import org.slf4j.LoggerFactory;
 final class CompiledPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledPipeline.class);
 
-    /** A built stage with the providers it depends on, its device and its MoE layers. */
-    record CompiledStage(StageDefinition definition, Stage stage, Map<String, Provider> providers, Device device,
-                         List<MoeLayer> moeLayers) {
+    /** One stage of the version: its definition and the (possibly shared) built stage. */
+    record CompiledStage(StageDefinition definition, BuiltStage built) {
+        Stage stage() {
+            return built.stage;
+        }
+
+        Map<String, Provider> providers() {
+            return built.providers;
+        }
+
+        Device device() {
+            return built.device;
+        }
+
+        List<MoeLayer> moeLayers() {
+            return built.moeLayers;
+        }
     }
 
     private final PipelineDefinition definition;
     private final VersionInfo info;
     private final List<CompiledStage> stages;
-    private final NDManager manager;
-    private final List<Lease> leases;
+    private final StageCache cache;
     private final AtomicInteger references = new AtomicInteger(1);
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean retired;
 
-    CompiledPipeline(PipelineDefinition definition, VersionInfo info, List<CompiledStage> stages, NDManager manager,
-                     List<Lease> leases) {
+    CompiledPipeline(PipelineDefinition definition, VersionInfo info, List<CompiledStage> stages, StageCache cache) {
         this.definition = definition;
         this.info = info;
         this.stages = List.copyOf(stages);
-        this.manager = manager;
-        this.leases = List.copyOf(leases);
+        this.cache = cache;
     }
 
     PipelineDefinition definition() {
@@ -126,16 +136,8 @@ final class CompiledPipeline {
             if (closed.isDone()) {
                 return;
             }
-            for (CompiledStage s : stages) {
-                try {
-                    s.stage().close();
-                } catch (RuntimeException e) {
-                    LOG.warn("pipeline {} version {}: closing stage {} failed: {}", info.pipeline(), info.version(),
-                            s.definition().name(), e.toString());
-                }
-            }
-            manager.close();
-            leases.forEach(Lease::close);
+            // each stage closes when no version of any pipeline uses it any more
+            stages.forEach(st -> cache.release(st.built()));
             closed.complete(null);
         }
     }

@@ -33,6 +33,7 @@ final class PipelineCompiler {
     private final NDManager root;
     private final DeviceManager devices;
     private final Device device;
+    private final StageCache stages = new StageCache();
 
     PipelineCompiler(ComponentRegistry registry, ModelResolver models, NDManager root, DeviceManager devices) {
         this.registry = registry;
@@ -43,10 +44,7 @@ final class PipelineCompiler {
     }
 
     CompiledPipeline compile(PipelineDefinition def, int version) {
-        NDManager manager = root.newSubManager(device);
-        manager.setName("pipeline-" + def.name() + "-v" + version);
         List<CompiledPipeline.CompiledStage> built = new ArrayList<>();
-        List<Lease> leases = new ArrayList<>();
         try {
             Map<String, TensorSpec> produced = new HashMap<>();
             for (PipelineDefinition.InputDefinition in : def.inputs()) {
@@ -60,33 +58,12 @@ final class PipelineCompiler {
                         new MoxieException(where + ": no stage kind '" + s.kind() + "' is installed (installed: "
                                 + registry.list(ComponentKind.STAGE).stream().map(Provider::name).distinct().toList() + ")"));
                 Device stageDevice = placement(s, where);
-                Config config;
-                ParameterStore params;
-                if (s.model() != null) {
-                    Model model = models.resolve(s.model());
-                    config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
-                    Lease lease = devices.lease(stageDevice, "pipeline '" + def.name() + "' v" + version + " stage '" + s.name() + "'");
-                    leases.add(lease);
-                    params = new LeasedParameterStore(model.parameters(), lease);
-                } else {
-                    config = new Config(s.config(), where);
-                    params = new EmptyParameterStore(s.name());
-                }
-                NDManager stageManager = manager.newSubManager(stageDevice);
-                stageManager.setName("stage-" + s.name());
-                StageContext context = new StageContext(def.name(), s, config, params, stageManager, stageDevice, registry);
-                Stage stage;
-                try {
-                    stage = provider.factoryAs(StageFactory.class).create(context);
-                } catch (MoxieException e) {
-                    throw e.getMessage().startsWith("pipeline '") ? e : new MoxieException(where + ": " + e.getMessage(), e);
-                } catch (RuntimeException e) {
-                    throw new MoxieException(where + ": building '" + s.kind() + "' failed: " + e, e);
-                }
-                Map<String, Provider> used = new LinkedHashMap<>(context.usedProviders());
-                used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
-                built.add(new CompiledPipeline.CompiledStage(s, stage, used, stageDevice, context.moeLayers()));
-                checkWiring(def, s, stage, produced);
+                Model model = s.model() == null ? null : models.resolve(s.model());
+                String identity = identity(s, provider, model, stageDevice);
+                BuiltStage stage = stages.acquire(identity,
+                        () -> build(identity, def, version, s, provider, model, stageDevice, where));
+                built.add(new CompiledPipeline.CompiledStage(s, stage));
+                checkWiring(def, s, stage.stage, produced);
                 Map<String, TensorSpec> wired = new HashMap<>();
                 s.inputs().forEach((port, source) -> {
                     TensorSpec spec = produced.get(source);
@@ -94,11 +71,11 @@ final class PipelineCompiler {
                         wired.put(port, spec);
                     }
                 });
-                for (TensorSpec out : stage.outputs(wired)) {
+                for (TensorSpec out : stage.stage.outputs(wired)) {
                     produced.put(s.name() + "." + out.name(), out);
                 }
-                Provider r = context.usedProviders().get(ComponentKind.ROUTER + ":" + s.router());
-                Provider e = context.usedProviders().get(ComponentKind.EXPERTS + ":" + s.experts());
+                Provider r = stage.providers.get(ComponentKind.ROUTER + ":" + s.router());
+                Provider e = stage.providers.get(ComponentKind.EXPERTS + ":" + s.experts());
                 infos.add(new VersionInfo.StageInfo(s.name(), provider.describe(),
                         r == null ? null : r.describe(), e == null ? null : e.describe()));
             }
@@ -108,20 +85,73 @@ final class PipelineCompiler {
                             + out.getValue() + "', which that stage does not produce");
                 }
             }
-            CompiledPipeline compiled = new CompiledPipeline(def, null, built, manager, leases);
+            CompiledPipeline compiled = new CompiledPipeline(def, null, built, stages);
             long warmUp = warmUp(def, compiled);
             return new CompiledPipeline(def, new VersionInfo(def.name(), version, List.copyOf(infos), warmUp,
-                    outputSpecs(def, produced)), built, manager, leases);
+                    outputSpecs(def, produced)), built, stages);
         } catch (RuntimeException e) {
-            for (CompiledPipeline.CompiledStage s : built) {
-                try {
-                    s.stage().close();
-                } catch (RuntimeException ignored) {
-                    // the original failure is what the caller needs to see
-                }
+            built.forEach(s -> stages.release(s.built()));
+            throw e;
+        }
+    }
+
+    /**
+     * What makes two stages the same component, so they may share one built instance (and its weights): kind and
+     * provider, model, configuration, router and expert bank with their current providers, device. The stage's name
+     * and pipeline are not part of it.
+     */
+    private String identity(StageDefinition s, Provider provider, Model model, Device device) {
+        StringBuilder key = new StringBuilder(s.kind()).append('@').append(provider.serviceId())
+                .append("|model=").append(model == null ? "-" : model.directory())
+                .append("|config=").append(new java.util.TreeMap<>(s.config()))
+                .append("|device=").append(device);
+        if (s.router() != null) {
+            key.append("|router=").append(s.router()).append('@')
+                    .append(registry.find(ComponentKind.ROUTER, s.router()).map(Provider::serviceId).orElse(0L));
+        }
+        if (s.experts() != null) {
+            key.append("|experts=").append(s.experts()).append('@')
+                    .append(registry.find(ComponentKind.EXPERTS, s.experts()).map(Provider::serviceId).orElse(0L));
+        }
+        return key.toString();
+    }
+
+    /** Builds a stage in a memory scope and lease of its own, which it keeps for as long as any version uses it. */
+    private BuiltStage build(String identity, PipelineDefinition def, int version, StageDefinition s,
+                             Provider provider, Model model, Device stageDevice, String where) {
+        NDManager manager = root.newSubManager(stageDevice);
+        manager.setName("stage-" + s.kind() + "-" + s.name());
+        Lease lease = null;
+        try {
+            Config config;
+            ParameterStore params;
+            if (model != null) {
+                config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
+                lease = devices.lease(stageDevice, "stage '" + s.name() + "' (" + s.kind() + ") of pipeline '"
+                        + def.name() + "' v" + version);
+                params = new LeasedParameterStore(model.parameters(), lease);
+            } else {
+                config = new Config(s.config(), where);
+                params = new EmptyParameterStore(s.name());
             }
+            StageContext context = new StageContext(def.name(), s, config, params, manager, stageDevice, registry);
+            Stage stage;
+            try {
+                stage = provider.factoryAs(StageFactory.class).create(context);
+            } catch (MoxieException e) {
+                throw e.getMessage().startsWith("pipeline '") ? e : new MoxieException(where + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new MoxieException(where + ": building '" + s.kind() + "' failed: " + e, e);
+            }
+            Map<String, Provider> used = new LinkedHashMap<>(context.usedProviders());
+            used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
+            return new BuiltStage(identity, stage, manager, lease, used,
+                    context.moeLayers(), stageDevice);
+        } catch (RuntimeException e) {
             manager.close();
-            leases.forEach(Lease::close);
+            if (lease != null) {
+                lease.close();
+            }
             throw e;
         }
     }

@@ -56,7 +56,14 @@ public final class HostTensor {
 
     /** Copies an NDArray to the host. */
     public static HostTensor copyOf(NDArray array) {
+        long expected = array.getShape().size() * array.getDataType().getNumOfBytes();
         ByteBuffer src = array.toByteBuffer();
+        if (src.remaining() != expected) {
+            // a strided view (a slice, a transpose) hands back its whole storage: copy it into row-major order
+            try (NDArray contiguous = array.flatten()) {
+                return copyOf(contiguous.reshape(array.getShape()));
+            }
+        }
         ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
         copy.put(src.order(ByteOrder.LITTLE_ENDIAN));
         copy.flip();

@@ -101,6 +101,22 @@ class PipelineEngineTest {
     }
 
     @Test
+    void identicalStagesOfTwoPipelinesAreBuiltOnceAndFreedWithTheLast() throws Exception {
+        TestComponents.ScaleFactory factory = new TestComponents.ScaleFactory(2);
+        registry.register(ComponentKind.STAGE, factory, "test");
+        engine.deploy(definition()).get();
+        engine.deploy(new PipelineYaml().parse(YAML.replace("name: demo", "name: twin"), "test", Map.of())).get();
+        assertEquals(1, factory.built.get(), "one stage instance serves both pipelines");
+        int shared = engine.rootManager().getManagedArrays().size();
+        engine.remove("demo").get(5, TimeUnit.SECONDS);
+        assertEquals(shared, engine.rootManager().getManagedArrays().size(), "still used by the twin");
+        assertArrayEquals(new float[] {4}, engine.infer("twin", InferenceRequest.of(Map.of("x",
+                HostTensor.ofFloats(new float[] {2}, 1)))).outputs().get("y").toFloatArray());
+        engine.remove("twin").get(5, TimeUnit.SECONDS);
+        assertEquals(0, engine.rootManager().getManagedArrays().size(), "freed with the last pipeline");
+    }
+
+    @Test
     void unknownPipelineIsReported() {
         assertThrows(UnknownPipelineException.class, () -> infer(1));
     }

@@ -1,0 +1,60 @@
+package io.moxie.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.moxie.api.ComponentContext;
+import io.moxie.api.Config;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.MoeLayer;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.ParameterStore;
+import io.moxie.routers.TopKRouterFactory;
+
+/**
+ * A component built outside a pipeline: its weights come from a store, its memory is a sub-manager of the caller's
+ * (closed by the caller), and its MoE layers use the {@code topk} router with a chosen expert bank, as the kernel
+ * would wire them.
+ */
+final class BenchComponent implements ComponentContext {
+    private final String name;
+    private final ParameterStore parameters;
+    private final NDManager manager;
+    private final ExpertBankFactory experts;
+
+    BenchComponent(String name, ParameterStore parameters, NDManager parent, ExpertBankFactory experts) {
+        this.name = name;
+        this.parameters = parameters;
+        this.manager = parent.newSubManager();
+        this.experts = experts;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Config config() {
+        return Config.empty(name);
+    }
+
+    @Override
+    public ParameterStore parameters() {
+        return parameters;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public MoeLayer moeLayer(MoeSpec spec) {
+        return new BenchMoeLayer(spec.layer(), new TopKRouterFactory().create(this, spec), experts.create(this, spec));
+    }
+}

@@ -1,0 +1,365 @@
+package io.moxie.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.MoeLayer;
+import io.moxie.api.MoeSpec;
+import io.moxie.encoders.clip.BenchLayer;
+import io.moxie.experts.GroupedMlpExpertBankFactory;
+import io.moxie.experts.MlpExpertBankFactory;
+import io.moxie.experts.blas.BlasMlpExpertBankFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * CuMo's MoE execution at real size, every expert bank against the PyTorch reference and against the limit, in one run
+ * (issue 9, Performance):
+ * <ul>
+ *   <li>(a) one CLIP-MoE encoder layer: 577 tokens, D 1024, I 4096, 16 heads, E 4, top-2 (attention + gate +
+ *       experts, LayerNorms and residuals), FLOPs {@code 8TD² + 4T²D + 2TDE + 4TkDI} as the reference counts them;</li>
+ *   <li>(b) the MLP-MoE connector: 576 tokens, 2048 → 4096 → 4096, E 4, top-2, FLOPs
+ *       {@code 2N·Cin·E + 2Nk(Cin·H + H²)};</li>
+ *   <li>the limit: the same FLOPs through one OpenBLAS {@code cblas_sgemm} (the fastest GEMM reachable from the JVM),
+ *       timed interleaved with the banks;</li>
+ *   <li>the peer: the reference's {@code bench} (PyTorch eager, the authors' per-expert loop), run right before and
+ *       right after;</li>
+ *   <li>optionally (c) the whole {@code cumo-vision} pipeline at CLIP-L/336 with S² [1,3] on random weights
+ *       ({@link VisionBench}).</li>
+ * </ul>
+ * Run it with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line (docs/PERFORMANCE.md): the
+ * variables are for tests, and the reference child process inherits the same environment.
+ */
+public final class CumoBench {
+    private static final int T = 577;
+    private static final int D = 1024;
+    private static final int I = 4096;
+    private static final int HEADS = 16;
+    private static final int E = 4;
+    private static final int K = 2;
+    private static final int N = 576;
+    private static final int CIN = 2048;
+    private static final int H = 4096;
+
+    private final Options options;
+    private final StringBuilder report = new StringBuilder();
+
+    private CumoBench(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        Options options = Options.parse(args);
+        new CumoBench(options).run();
+    }
+
+    private void run() {
+        line("## CuMo MoE benchmark, " + Machine.now());
+        line("");
+        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
+        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds, candidates interleaved "
+                + "(each round runs every candidate once, order rotated); medians");
+        Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
+        engine.setRandomSeed(0);
+        ReferenceBench.Result before = options.reference ? reference("before") : null;
+        Map<String, List<Row>> parts = new LinkedHashMap<>();
+        try (NDManager root = NDManager.newBaseManager()) {
+            if (options.parts.contains("layer")) {
+                parts.put("layer", layer(root));
+            }
+            if (options.parts.contains("connector")) {
+                parts.put("connector", connector(root));
+            }
+            if (options.parts.contains("breakdown")) {
+                parts.put("breakdown", breakdown(root));
+            }
+        }
+        ReferenceBench.Result after = options.reference ? reference("after") : null;
+        line("- load average at the end: " + Machine.load());
+        if (parts.containsKey("layer")) {
+            table("(a) CLIP-MoE layer: T=577, D=1024, I=4096, 16 heads, E=4, top-2; " + gflop(layerFlops()),
+                    parts.get("layer"), before == null ? null : before.layer(), after == null ? null : after.layer());
+        }
+        if (parts.containsKey("connector")) {
+            table("(b) MLP-MoE connector: N=576, 2048 -> 4096 -> 4096, E=4, top-2; " + gflop(connectorFlops()),
+                    parts.get("connector"), before == null ? null : before.connector(),
+                    after == null ? null : after.connector());
+        }
+        if (parts.containsKey("breakdown")) {
+            table("(a') where the layer's time goes: its attention alone and its MoE (gate + experts) alone",
+                    parts.get("breakdown"), null, null);
+        }
+        if (options.parts.contains("vision")) {
+            new VisionBench(options, this::line).run();
+        }
+        if (options.report != null) {
+            try {
+                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** One measured row: a candidate's timing and its FLOP count. */
+    private record Row(String name, Interleaved.Timing timing, double flops, boolean limit) {
+        double gflops() {
+            return flops / timing.median() / 1e6;
+        }
+    }
+
+    private List<Row> layer(NDManager root) {
+        double flops = layerFlops();
+        try (NDManager scope = root.newSubManager()) {
+            RandomWeights random = new RandomWeights(scope);
+            MemoryStore store = random.clipLayer(D, I, E);
+            NDArray x = random.normal(1, 1, T, D);
+            Map<String, Function2> layers = new LinkedHashMap<>();
+            layers.put("mlp (loop, DJL), attention on OpenBLAS", layer(store, scope, new MlpExpertBankFactory(), false));
+            layers.put("grouped-mlp (DJL), attention on DJL", layer(store, scope, new GroupedMlpExpertBankFactory(), true));
+            layers.put("grouped-mlp (DJL), attention on OpenBLAS", layer(store, scope, new GroupedMlpExpertBankFactory(), false));
+            layers.put("grouped-mlp-blas, attention on OpenBLAS", layer(store, scope, new BlasMlpExpertBankFactory(), false));
+            List<Interleaved.Candidate> candidates = new ArrayList<>();
+            List<Double> flopCounts = new ArrayList<>();
+            for (Map.Entry<String, Function2> l : layers.entrySet()) {
+                candidates.add(new Interleaved.Candidate(l.getKey(), () -> once(scope, x, l.getValue())));
+                flopCounts.add(flops);
+            }
+            checkAgreement("layer", scope, x, layers);
+            return measure(candidates, flopCounts, scope, T * K, D, flops);
+        }
+    }
+
+    private List<Row> connector(NDManager root) {
+        double flops = connectorFlops();
+        try (NDManager scope = root.newSubManager()) {
+            RandomWeights random = new RandomWeights(scope);
+            MemoryStore store = random.connector(CIN, H, E);
+            NDArray x = random.normal(1, N, CIN);
+            String p = RandomWeights.PROJECTOR;
+            MoeSpec spec = new MoeSpec("projector", p + "gate.weight", E, K,
+                    Map.of("fc1.weight", p + "experts.{e}.0.weight", "fc1.bias", p + "experts.{e}.0.bias",
+                            "fc2.weight", p + "experts.{e}.2.weight", "fc2.bias", p + "experts.{e}.2.bias"),
+                    Map.of("activation", "gelu", "input_size", Integer.toString(CIN)));
+            Map<String, Function2> banks = new LinkedHashMap<>();
+            for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(),
+                new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
+                MoeLayer moe = new BenchComponent("connector-" + f.name(), store, scope, f).moeLayer(spec);
+                banks.put(f.name() + (f.name().endsWith("blas") ? "" : " (DJL)"), (in, request) -> moe.forward(in, request).output());
+            }
+            List<Interleaved.Candidate> candidates = new ArrayList<>();
+            List<Double> flopCounts = new ArrayList<>();
+            for (Map.Entry<String, Function2> b : banks.entrySet()) {
+                candidates.add(new Interleaved.Candidate(b.getKey(), () -> once(scope, x, b.getValue())));
+                flopCounts.add(flops);
+            }
+            checkAgreement("connector", scope, x, banks);
+            return measure(candidates, flopCounts, scope, N * K, CIN, flops);
+        }
+    }
+
+    /** The layer's attention (T·D² and T²·D terms) and its MoE (gate + experts) timed apart, same sizes. */
+    private List<Row> breakdown(NDManager root) {
+        double attentionFlops = 8.0 * T * D * D + 4.0 * T * T * D;
+        double moeFlops = 2.0 * T * D * E + 4.0 * T * K * D * I;
+        try (NDManager scope = root.newSubManager()) {
+            RandomWeights random = new RandomWeights(scope);
+            MemoryStore store = random.clipLayer(D, I, E);
+            NDArray x = random.normal(1, 1, T, D);
+            NDArray tokens = x.reshape(T, D);
+            List<Interleaved.Candidate> candidates = new ArrayList<>();
+            List<Double> flopCounts = new ArrayList<>();
+            for (boolean djl : new boolean[] {true, false}) {
+                Function2 attention = BenchLayer.attention(new BenchComponent("attention", store, scope,
+                        new MlpExpertBankFactory()), D, HEADS, djl)::forward;
+                candidates.add(new Interleaved.Candidate("attention on " + (djl ? "DJL" : "OpenBLAS"),
+                        () -> once(scope, x, attention)));
+                flopCounts.add(attentionFlops);
+            }
+            String p = RandomWeights.LAYER;
+            MoeSpec spec = new MoeSpec("layer0", p + "gate.weight", E, K,
+                    Map.of("fc1.weight", p + "experts.{e}.fc1.weight", "fc1.bias", p + "experts.{e}.fc1.bias",
+                            "fc2.weight", p + "experts.{e}.fc2.weight", "fc2.bias", p + "experts.{e}.fc2.bias"),
+                    Map.of("activation", "quick_gelu", "input_size", Integer.toString(D)));
+            for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(),
+                new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
+                MoeLayer moe = new BenchComponent("moe-" + f.name(), store, scope, f).moeLayer(spec);
+                candidates.add(new Interleaved.Candidate("MoE (gate + experts) on " + f.name(),
+                        () -> once(scope, tokens, (in, request) -> moe.forward(in, request).output())));
+                flopCounts.add(moeFlops);
+            }
+            return measure(candidates, flopCounts, scope, T * K, D, moeFlops);
+        }
+    }
+
+    /** What both parts run: an input and a request in, an output out. */
+    @FunctionalInterface
+    private interface Function2 {
+        NDArray apply(NDArray x, io.moxie.api.RequestContext request);
+    }
+
+    private List<Row> measure(List<Interleaved.Candidate> candidates, List<Double> flopCounts, NDManager scope, int m,
+                              int k, double flops) {
+        int banks = candidates.size();
+        for (BlasLimit limit : new BlasLimit[] {new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.THREADED),
+            new BlasLimit(scope, m, k, flops, true, BlasLimit.Mode.THREADED),
+            new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.SPLIT)}) {
+            candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run));
+            flopCounts.add(limit.flops());
+        }
+        List<Interleaved.Timing> timings = Interleaved.run(candidates, options.warmup, options.iters);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < timings.size(); i++) {
+            rows.add(new Row(timings.get(i).name(), timings.get(i), flopCounts.get(i), i >= banks));
+        }
+        return rows;
+    }
+
+    private static Function2 layer(MemoryStore store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
+        return BenchLayer.load(new BenchComponent("tower-" + bank.name(), store, scope, bank), D, HEADS, E, K,
+                djlAttention)::forward;
+    }
+
+    /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
+    private static void once(NDManager scope, NDArray x, Function2 call) {
+        try (BenchRequest request = new BenchRequest(scope)) {
+            x.tempAttach(request.manager());
+            NDArray y = call.apply(x, request);
+            y.getFloat(new long[y.getShape().dimension()]); // the first element, read back
+        }
+    }
+
+    /** All candidates must compute the same thing: report the largest difference from the first. */
+    private void checkAgreement(String part, NDManager scope, NDArray x, Map<String, Function2> candidates) {
+        float[] first = null;
+        StringBuilder sb = new StringBuilder("- " + part + " outputs, max |difference| from the first row:");
+        for (Map.Entry<String, Function2> c : candidates.entrySet()) {
+            float[] y;
+            try (BenchRequest request = new BenchRequest(scope)) {
+                x.tempAttach(request.manager());
+                y = c.getValue().apply(x, request).toFloatArray();
+            }
+            if (first == null) {
+                first = y;
+                continue;
+            }
+            double max = 0;
+            for (int i = 0; i < y.length; i++) {
+                max = Math.max(max, Math.abs(y[i] - first[i]));
+            }
+            sb.append(String.format(Locale.ROOT, " %s %.1e;", c.getKey(), max));
+        }
+        line(sb.toString());
+    }
+
+    private ReferenceBench.Result reference(String when) {
+        ReferenceBench.Result r = ReferenceBench.run(options.python, options.referenceScript, options.referenceIters, 3);
+        line("- reference bench (" + when + "), load average " + Machine.load() + ":");
+        for (String l : r.text().split("\n")) {
+            line("    " + l);
+        }
+        return r;
+    }
+
+    private void table(String title, List<Row> rows, ReferenceBench.Part before, ReferenceBench.Part after) {
+        double limit = rows.stream().filter(Row::limit).mapToDouble(Row::gflops).max().orElse(Double.NaN);
+        double referenceMs = before == null ? Double.NaN : after == null ? before.ms() : (before.ms() + after.ms()) / 2;
+        line("");
+        line("### " + title);
+        line("");
+        line("| run | median ms (q1-q3) | GFLOP/s | speed-up vs PyTorch eager | of the limit's GFLOP/s |");
+        line("|---|---|---|---|---|");
+        if (before != null) {
+            refRow("PyTorch eager, authors' loop (reference bench, before)", before, referenceMs, limit);
+        }
+        if (after != null) {
+            refRow("PyTorch eager, authors' loop (reference bench, after)", after, referenceMs, limit);
+        }
+        for (Row r : rows) {
+            Interleaved.Timing t = r.timing();
+            line(String.format(Locale.ROOT, "| %s | %.1f (%.1f-%.1f) | %.0f | %s | %.0f%% |", r.name(), t.median(), t.q1(),
+                    t.q3(), r.gflops(), r.limit() ? "" : String.format(Locale.ROOT, "%.2fx", referenceMs / t.median()),
+                    100 * r.gflops() / limit));
+        }
+        if (before != null) {
+            line(String.format(Locale.ROOT, "| (reference's own same-FLOP torch matmul %s, before / after) | %.1f / %.1f "
+                    + "| %.0f / %.0f | | |", before.matmulShape(), before.matmulMs(), after == null ? Double.NaN : after.matmulMs(),
+                    before.matmulGflops(), after == null ? Double.NaN : after.matmulGflops()));
+        }
+    }
+
+    private void refRow(String name, ReferenceBench.Part p, double referenceMs, double limit) {
+        line(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.0f%% |", name, p.ms(), p.gflops(),
+                referenceMs / p.ms(), 100 * p.gflops() / limit));
+    }
+
+    private static double layerFlops() {
+        return 8.0 * T * D * D + 4.0 * T * T * D + 2.0 * T * D * E + 4.0 * T * K * D * I;
+    }
+
+    private static double connectorFlops() {
+        return 2.0 * N * CIN * E + 2.0 * N * K * ((double) CIN * H + (double) H * H);
+    }
+
+    private static String gflop(double flops) {
+        return String.format(Locale.ROOT, "%.1f GFLOP", flops / 1e9);
+    }
+
+    private void line(String s) {
+        System.out.println(s);
+        System.out.flush();
+        report.append(s).append('\n');
+    }
+
+    /** Command-line options. */
+    static final class Options {
+        int iters = 15;
+        int warmup = 3;
+        int referenceIters = 10;
+        boolean reference = true;
+        String python = "/usr/bin/python3";
+        Path referenceScript = Path.of("../shared/reference/cumo_reference.py");
+        List<String> parts = List.of("layer", "connector");
+        int visionImages = 2;
+        Path visionDir = Path.of("/tmp/moxie-bench/clip-l-s2");
+        List<String> visionBanks = List.of("grouped-mlp-blas", "grouped-mlp");
+        Path pipelineTemplate = Path.of("dist/src/main/dist/conf/model-types/cumo-vision.yaml");
+        Path report;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
+                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
+                    case "--reference-iters" -> o.referenceIters = Integer.parseInt(args[++i]);
+                    case "--no-reference" -> o.reference = false;
+                    case "--python" -> o.python = args[++i];
+                    case "--reference" -> o.referenceScript = Path.of(args[++i]);
+                    case "--parts" -> o.parts = List.of(args[++i].split(","));
+                    case "--vision-images" -> o.visionImages = Integer.parseInt(args[++i]);
+                    case "--vision-dir" -> o.visionDir = Path.of(args[++i]);
+                    case "--vision-banks" -> o.visionBanks = List.of(args[++i].split(","));
+                    case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
+                    case "--report" -> o.report = Path.of(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
+                            + "--warmup N --reference-iters N --no-reference --python EXE --reference cumo_reference.py "
+                            + "--parts layer,connector,vision --vision-images N --vision-dir DIR --vision-banks A,B "
+                            + "--pipeline-template cumo-vision.yaml --report FILE.md");
+                }
+            }
+            return o;
+        }
+    }
+}

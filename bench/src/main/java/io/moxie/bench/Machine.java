@@ -1,0 +1,91 @@
+package io.moxie.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
+
+/** What a benchmark report must say about where and when it ran. */
+final class Machine {
+    private Machine() {
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim() + ", "
+                            + Runtime.getRuntime().availableProcessors() + " CPUs";
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " CPUs";
+    }
+
+    /** Returns {@code /proc/loadavg}'s 1, 5 and 15 minute load averages. */
+    static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static String now() {
+        return ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"));
+    }
+
+    /** Returns {@code git rev-parse --short HEAD} of the working directory, or "?" (plus "+changes" if dirty). */
+    static String commit() {
+        String head = command("git", "rev-parse", "--short", "HEAD");
+        if (head.isEmpty()) {
+            return "?";
+        }
+        return command("git", "status", "--porcelain", "--untracked-files=no").isEmpty() ? head : head + " (+ local changes)";
+    }
+
+    /** Returns the OpenBLAS tuning variables that are set (they must not be, for a benchmark). */
+    static String openBlasEnvironment() {
+        StringBuilder sb = new StringBuilder();
+        for (String v : new String[] {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"}) {
+            String value = System.getenv(v);
+            if (value != null) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(v).append('=').append(value);
+            }
+        }
+        return sb.length() == 0 ? "none set" : sb.toString();
+    }
+
+    /** Returns the process's peak resident set ({@code VmHWM}) in MB, or -1 off Linux. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException e) {
+            // fall through
+        }
+        return -1;
+    }
+
+    private static String command(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.moxie.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs the PyTorch reference's {@code bench} (README §9 of the CuMo reference) as a child process with this process's
+ * environment (so the benchmark command line's {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} applies to it too)
+ * and reads its medians.
+ */
+final class ReferenceBench {
+    private static final Pattern PART = Pattern.compile(
+            "^(clip_moe_layer|mlp_moe_connector) .*: median ([0-9.]+) ms, ([0-9.]+) GFLOP/s", Pattern.MULTILINE);
+    private static final Pattern MATMUL = Pattern.compile(
+            "same-FLOP matmul (\\S+): median ([0-9.]+) ms, ([0-9.]+) GFLOP/s", Pattern.MULTILINE);
+
+    /** One part's figures: the eager per-expert loop and its same-FLOP torch matmul. */
+    record Part(double ms, double gflops, String matmulShape, double matmulMs, double matmulGflops) {
+    }
+
+    /** The whole output: the layer, the connector and the raw text. */
+    record Result(Part layer, Part connector, String text) {
+    }
+
+    private ReferenceBench() {
+    }
+
+    static Result run(String python, Path script, int iters, int warmup) {
+        List<String> command = List.of(python, script.toString(), "bench", "--iters", Integer.toString(iters),
+                "--warmup", Integer.toString(warmup));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("reference bench failed (" + String.join(" ", command) + "):\n" + text);
+            }
+            return parse(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    static Result parse(String text) {
+        Matcher part = PART.matcher(text);
+        Matcher mm = MATMUL.matcher(text);
+        Part layer = null;
+        Part connector = null;
+        while (part.find()) {
+            if (!mm.find(part.end())) {
+                throw new IllegalStateException("unexpected reference bench output:\n" + text);
+            }
+            Part p = new Part(Double.parseDouble(part.group(2)), Double.parseDouble(part.group(3)), mm.group(1),
+                    Double.parseDouble(mm.group(2)), Double.parseDouble(mm.group(3)));
+            if (part.group(1).equals("clip_moe_layer")) {
+                layer = p;
+            } else {
+                connector = p;
+            }
+        }
+        if (layer == null || connector == null) {
+            throw new IllegalStateException("unexpected reference bench output:\n" + text);
+        }
+        return new Result(layer, connector, text.strip());
+    }
+}

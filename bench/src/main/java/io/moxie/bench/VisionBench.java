@@ -1,0 +1,149 @@
+package io.moxie.bench;
+
+import com.google.gson.Gson;
+import io.moxie.kernel.io.Npz;
+import io.moxie.kernel.tensor.HostTensor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * (c) The whole {@code cumo-vision} pipeline at CLIP-L/336 with S² [1,3] (24 layers, 23 used, 10 crops of 577 tokens
+ * per image, connector 2048 → 4096 → 4096, E 4, top-2) on random weights: seconds per image and peak resident memory,
+ * Moxie (one process per expert bank) against the reference's {@code run} (load, then {@code run_model}), on the same
+ * model directory and the same PNG. The model is generated with the reference's own tools into a scratch folder
+ * (about 4.4 GB, never committed) by {@code bench/src/main/python/cumo_vision_model.py}. The reference runs before and
+ * after the Moxie processes.
+ */
+final class VisionBench {
+    private static final Path SCRIPT = Path.of("bench/src/main/python/cumo_vision_model.py");
+
+    private final CumoBench.Options options;
+    private final Consumer<String> out;
+
+    VisionBench(CumoBench.Options options, Consumer<String> out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** What one process reported. */
+    private record Measured(String name, double load, List<Double> runs, double peakMb) {
+        double median() {
+            double[] s = runs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        }
+    }
+
+    void run() {
+        Path dir = options.visionDir.toAbsolutePath();
+        String referenceDir = options.referenceScript.toAbsolutePath().getParent().toString();
+        if (!Files.exists(dir.resolve("model.safetensors"))) {
+            long start = System.nanoTime();
+            process(List.of(options.python, SCRIPT.toString(), "--reference-dir", referenceDir, "make", "--out",
+                    dir.toString()));
+            out.accept(String.format(Locale.ROOT, "- generated %s with the reference's tools in %.0f s", dir,
+                    (System.nanoTime() - start) / 1e9));
+        }
+        String runs = Integer.toString(options.visionImages);
+        List<String> reference = List.of(options.python, SCRIPT.toString(), "--reference-dir", referenceDir, "time",
+                "--model", dir.toString(), "--input", dir.resolve("inputs.npz").toString(), "--runs", runs,
+                "--output", dir.resolve("out-reference.npz").toString());
+        List<Measured> measured = new ArrayList<>();
+        measured.add(measured("PyTorch reference `run` (before)", process(reference)));
+        for (String bank : options.visionBanks) {
+            List<String> java = new ArrayList<>();
+            java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            java.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            java.addAll(List.of("-cp", System.getProperty("java.class.path"), VisionRun.class.getName(), dir.toString(),
+                    bank, dir.resolve("image.png").toString(), runs, options.pipelineTemplate.toAbsolutePath().toString(),
+                    dir.resolve("out-" + bank + ".npz").toString()));
+            measured.add(measured("Moxie cumo-vision, experts " + bank, process(java)));
+            agreement(bank, dir.resolve("out-reference.npz"), dir.resolve("out-" + bank + ".npz"));
+        }
+        measured.add(measured("PyTorch reference `run` (after)", process(reference)));
+        table(measured);
+    }
+
+    private void table(List<Measured> measured) {
+        double reference = (measured.get(0).median() + measured.get(measured.size() - 1).median()) / 2;
+        out.accept("");
+        out.accept("### (c) cumo-vision at CLIP-L/336, S² [1,3], random weights: one 640x480 PNG, "
+                + options.visionImages + " runs per process after loading");
+        out.accept("");
+        out.accept("| run | load s | s per image (median) | all runs s | peak RSS MB | speed-up vs reference |");
+        out.accept("|---|---|---|---|---|---|");
+        for (Measured m : measured) {
+            out.accept(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.0f | %.2fx |", m.name(), m.load(),
+                    m.median(), m.runs().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList(), m.peakMb(),
+                    reference / m.median()));
+        }
+    }
+
+    /** Random weights make some routing decisions near ties: report how close the outputs are, not pass/fail. */
+    private void agreement(String bank, Path referenceOut, Path moxieOut) {
+        Map<String, HostTensor> expected = Npz.read(referenceOut);
+        Map<String, HostTensor> actual = Npz.read(moxieOut);
+        StringBuilder sb = new StringBuilder("- outputs of " + bank + " vs the reference:");
+        for (String key : new String[] {"vision_features", "projected"}) {
+            float[] e = expected.get(key).toFloatArray();
+            float[] a = actual.get(key).toFloatArray();
+            double max = 0;
+            double scale = 0;
+            for (int i = 0; i < e.length; i++) {
+                max = Math.max(max, Math.abs(e[i] - a[i]));
+                scale = Math.max(scale, Math.abs(e[i]));
+            }
+            sb.append(String.format(Locale.ROOT, " %s max |diff| %.2e (max |value| %.1f);", key, max, scale));
+        }
+        long same = 0;
+        long total = 0;
+        for (String key : expected.keySet()) {
+            if (key.contains("router_indices") && actual.containsKey(key)) {
+                long[] e = expected.get(key).toLongArray();
+                long[] a = actual.get(key).toLongArray();
+                total += e.length;
+                for (int i = 0; i < e.length; i++) {
+                    same += e[i] == a[i] ? 1 : 0;
+                }
+            }
+        }
+        sb.append(String.format(Locale.ROOT, " router indices equal: %d of %d (%.4f%%)", same, total, 100.0 * same / total));
+        out.accept(sb.toString());
+    }
+
+    private static Measured measured(String name, String json) {
+        String last = Arrays.stream(json.split("\n")).filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException(name + ": no result line in\n" + json));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = new Gson().fromJson(last, Map.class);
+        @SuppressWarnings("unchecked")
+        List<Double> runs = (List<Double>) m.get("runs_s");
+        return new Measured(name, (Double) m.get("load_s"), runs, (Double) m.get("peak_rss_mb"));
+    }
+
+    private static String process(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
+                throw new IllegalStateException("failed: " + String.join(" ", command) + "\n" + text);
+            }
+            return text;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.moxie.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.moxie.encoders.clip.ClipMoeStageFactory;
+import io.moxie.encoders.connector.MlpMoeConnectorStageFactory;
+import io.moxie.encoders.preprocess.ClipPreprocessStageFactory;
+import io.moxie.encoders.s2.S2MergeStageFactory;
+import io.moxie.encoders.s2.S2SplitStageFactory;
+import io.moxie.experts.GroupedMlpExpertBankFactory;
+import io.moxie.experts.MlpExpertBankFactory;
+import io.moxie.experts.blas.BlasMlpExpertBankFactory;
+import io.moxie.kernel.io.Npz;
+import io.moxie.kernel.model.ModelRepository;
+import io.moxie.kernel.pipeline.EngineOptions;
+import io.moxie.kernel.pipeline.InferenceRequest;
+import io.moxie.kernel.pipeline.PipelineDefinition;
+import io.moxie.kernel.pipeline.PipelineEngine;
+import io.moxie.kernel.pipeline.PipelineYaml;
+import io.moxie.kernel.pipeline.StageDefinition;
+import io.moxie.kernel.registry.ComponentKind;
+import io.moxie.kernel.registry.ComponentRegistry;
+import io.moxie.kernel.tensor.HostTensor;
+import io.moxie.routers.TopKRouterFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One process of the whole-pipeline benchmark: the shipped {@code cumo-vision} pipeline (the distribution's model-type
+ * template, every MoE stage on one expert bank) on a model directory, through a real {@link PipelineEngine} with the
+ * built-in plugins registered in process, on an encoded image, {@code N} times. Prints one JSON line (load seconds,
+ * seconds per run, peak resident memory) and writes the last run's outputs. A process per bank, so each peak is its
+ * own.
+ *
+ * <p>Arguments: {@code MODEL_DIR BANK IMAGE_FILE RUNS TEMPLATE_YAML OUT_NPZ}.
+ */
+public final class VisionRun {
+    private VisionRun() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path model = Path.of(args[0]);
+        String bank = args[1];
+        byte[] image = Files.readAllBytes(Path.of(args[2]));
+        int runs = Integer.parseInt(args[3]);
+        Path template = Path.of(args[4]);
+        Path output = Path.of(args[5]);
+        Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
+
+        ComponentRegistry registry = new ComponentRegistry();
+        registry.register(ComponentKind.STAGE, new ClipPreprocessStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new S2SplitStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new ClipMoeStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new S2MergeStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.STAGE, new MlpMoeConnectorStageFactory(), "encoders-plugin");
+        registry.register(ComponentKind.ROUTER, new TopKRouterFactory(), "router-plugin");
+        registry.register(ComponentKind.EXPERTS, new MlpExpertBankFactory(), "experts-plugin");
+        registry.register(ComponentKind.EXPERTS, new GroupedMlpExpertBankFactory(), "experts-plugin");
+        registry.register(ComponentKind.EXPERTS, new BlasMlpExpertBankFactory(), "experts-plugin");
+        Path scratch = Files.createTempDirectory("moxie-bench-repo-");
+        try (ModelRepository repository = new ModelRepository(scratch);
+             PipelineEngine engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)),
+                     Device.cpu(), EngineOptions.DEFAULTS)) {
+            PipelineDefinition definition = new PipelineYaml().parse(Files.readString(template), template.toString(),
+                    Map.of("pipeline", "bench", "model", model.toAbsolutePath().toString()));
+            for (StageDefinition s : definition.stages()) {
+                if (s.experts() != null) {
+                    definition = definition.withStage(s.withExperts(bank));
+                }
+            }
+            long start = System.nanoTime();
+            engine.deploy(definition).join();
+            double load = (System.nanoTime() - start) / 1e9;
+            List<Double> seconds = new ArrayList<>();
+            Map<String, HostTensor> outputs = null;
+            for (int i = 0; i < runs; i++) {
+                start = System.nanoTime();
+                outputs = engine.infer("bench", InferenceRequest.of(Map.of("image", HostTensor.ofBytes(image)))).outputs();
+                seconds.add((System.nanoTime() - start) / 1e9);
+            }
+            Npz.write(output, outputs);
+            System.out.println(String.format(Locale.ROOT, "{\"load_s\": %.3f, \"runs_s\": %s, \"peak_rss_mb\": %.0f}",
+                    load, seconds.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList(), Machine.peakRssMb()));
+        }
+    }
+}

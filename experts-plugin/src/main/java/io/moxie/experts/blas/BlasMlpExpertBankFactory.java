@@ -1,0 +1,42 @@
+package io.moxie.experts.blas;
+
+import io.moxie.api.ComponentContext;
+import io.moxie.api.ExpertBank;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.MoxieException;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Builds {@code grouped-mlp-blas} expert banks: the {@code mlp} experts (same spec, weights, options and errors as
+ * {@code mlp} and {@code grouped-mlp}, same numbers within float32 round-off) executed grouped by expert with every
+ * GEMM on OpenBLAS, the fastest float32 GEMM reachable from the JVM on AMD CPUs (about twice DJL's {@code matMul}
+ * there; on Intel CPUs DJL's MKL is about as fast).
+ *
+ * <p>CPU only: on a GPU device {@link #create} refuses (the DJL banks run there). If OpenBLAS cannot be loaded (the
+ * host does not export {@code org.bytedeco.*}, or the native library is missing), {@link #create} fails with a
+ * message saying so and naming {@code grouped-mlp} as the alternative; the bundle itself still resolves, because its
+ * OpenBLAS imports are optional.
+ */
+@Component(service = ExpertBankFactory.class)
+public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
+
+    /** The name pipeline definitions use: {@code experts: grouped-mlp-blas}. */
+    public static final String NAME = "grouped-mlp-blas";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ExpertBank create(ComponentContext context, MoeSpec spec) {
+        if (context.device().isGpu()) {
+            throw new MoxieException("MoE layer " + spec.layer() + ": expert bank '" + NAME + "' runs its GEMMs on "
+                    + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
+                    + "; use 'grouped-mlp' (or 'mlp'), which run on the GPU");
+        }
+        OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + NAME + "'");
+        return new BlasMlpExpertBank(spec.layer(), BlasMlpExperts.load(context, spec));
+    }
+}

@@ -1,0 +1,315 @@
+package io.moxie.experts;
+
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.moxie.api.ComponentContext;
+import io.moxie.api.Config;
+import io.moxie.api.ExpertBank;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.InvalidInputException;
+import io.moxie.api.ModelFormatException;
+import io.moxie.api.MoeLayer;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.MoxieException;
+import io.moxie.api.ParameterStore;
+import io.moxie.api.Routing;
+import io.moxie.experts.blas.BlasMlpExpertBankFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code grouped-mlp-blas} against the {@code mlp} loop bank, and its refusals. */
+class BlasMlpExpertBankTest {
+    private static final Map<String, String> KEYS = Map.of(
+            "fc1.weight", "experts.{e}.fc1.weight", "fc1.bias", "experts.{e}.fc1.bias",
+            "fc2.weight", "experts.{e}.fc2.weight", "fc2.bias", "experts.{e}.fc2.bias");
+
+    private NDManager manager;
+
+    @BeforeEach
+    void open() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterEach
+    void close() {
+        manager.close();
+    }
+
+    @Test
+    void equalsTheLoopBankOnRandomRoutingsIncludingIdleExperts() {
+        // {E, k, T, dIn, I, dOut, experts that get no token}
+        int[][] cases = {{4, 2, 37, 16, 24, 16, 0}, {8, 3, 50, 12, 20, 10, 3}, {3, 1, 9, 8, 8, 6, 1},
+            {5, 5, 11, 6, 10, 7, 0}, {6, 2, 1, 8, 12, 8, 4}, {4, 2, 130, 96, 384, 96, 0}};
+        for (int[] c : cases) {
+            Random random = new Random(c[0] * 31L + c[1]);
+            for (String activation : new String[] {"quick_gelu", "gelu"}) {
+                TestContext context = experts(random, c[0], c[3], c[4], c[5]);
+                MoeSpec spec = spec(c[0], c[1], activation);
+                float[] loop = run(new MlpExpertBankFactory().create(context, spec), context, spec, c[2], c[6], false);
+                float[] blas = run(new BlasMlpExpertBankFactory().create(context, spec), context, spec, c[2], c[6], false);
+                assertClose(loop, blas, "E=" + c[0] + " k=" + c[1] + " T=" + c[2] + " " + activation);
+            }
+        }
+    }
+
+    @Test
+    void takesANonContiguousInput() {
+        Random random = new Random(3);
+        TestContext context = experts(random, 4, 12, 20, 12);
+        MoeSpec spec = spec(4, 2, "quick_gelu");
+        float[] loop = run(new MlpExpertBankFactory().create(context, spec), context, spec, 17, 0, false);
+        float[] blas = run(new BlasMlpExpertBankFactory().create(context, spec), context, spec, 17, 0, true);
+        assertClose(loop, blas, "transposed input");
+    }
+
+    @Test
+    void concurrentCallsGiveTheSequentialResults() throws Exception {
+        Random random = new Random(11);
+        TestContext context = experts(random, 4, 64, 256, 64);
+        MoeSpec spec = spec(4, 2, "gelu");
+        ExpertBank bank = new BlasMlpExpertBankFactory().create(context, spec);
+        int calls = 24;
+        List<float[]> sequential = new ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            sequential.add(run(bank, context, spec, 20 + i, 0, false));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<float[]>> parallel = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                int tokens = 20 + i;
+                parallel.add(pool.submit(() -> run(bank, context, spec, tokens, 0, false)));
+            }
+            for (int i = 0; i < calls; i++) {
+                assertArrayEquals(sequential.get(i), parallel.get(i).get(), "call " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void forwardKeepsOnlyItsResultAndAllocatesNothingInTheComponentScope() {
+        Random random = new Random(9);
+        TestContext context = experts(random, 4, 8, 12, 8);
+        ExpertBank bank = new BlasMlpExpertBankFactory().create(context, spec(4, 2, "quick_gelu"));
+        int weights = context.manager().getManagedArrays().size();
+        try (TestRequest request = new TestRequest(manager)) {
+            NDManager m = request.manager();
+            NDArray x = m.create(gaussian(random, 10 * 8), new Shape(10, 8));
+            Routing routing = new Routing(m.create(new long[20], new Shape(10, 2)).add(1), m.ones(new Shape(10, 2)).div(2), 4);
+            int before = m.getManagedArrays().size();
+            NDArray y = bank.forward(x, routing, request);
+            assertEquals(before + 1, m.getManagedArrays().size(), "only y is left in the request");
+            assertEquals(m, y.getManager());
+            assertEquals(m, x.getManager(), "borrowed input returned to its manager");
+            assertEquals(weights, context.manager().getManagedArrays().size());
+        }
+    }
+
+    @Test
+    void keepsTheWeightsOnceNotTwice() {
+        TestContext context = experts(new Random(2), 3, 8, 12, 8);
+        new BlasMlpExpertBankFactory().create(context, spec(3, 2, "gelu"));
+        // per expert: fc1 with its bias column, fc2; fc1, fc1's bias and fc2's bias as loaded are released
+        assertEquals(2 * 3, context.manager().getManagedArrays().size());
+    }
+
+    @Test
+    void aRoutingToAnExpertThatDoesNotExistIsAnInvalidInput() {
+        TestContext context = experts(new Random(4), 3, 4, 6, 4);
+        ExpertBank bank = new BlasMlpExpertBankFactory().create(context, spec(3, 1, "gelu"));
+        try (TestRequest request = new TestRequest(manager)) {
+            NDManager m = request.manager();
+            Routing routing = new Routing(m.create(new long[] {0, 3}, new Shape(2, 1)), m.ones(new Shape(2, 1)), 3);
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> bank.forward(m.zeros(new Shape(2, 4)), routing, request));
+            assertTrue(e.getMessage().contains("expert 3"), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingOrMisShapedTensorsAndUnknownActivationsFailCreateLikeTheOtherBanks() {
+        TestContext context = experts(new Random(1), 3, 4, 6, 4);
+        context.remove("experts.2.fc2.bias");
+        ExpertBankFactory factory = new BlasMlpExpertBankFactory();
+        ModelFormatException missing = assertThrows(ModelFormatException.class, () -> factory.create(context, spec(3, 2, "gelu")));
+        assertTrue(missing.getMessage().contains("experts.2.fc2.bias"), missing.getMessage());
+
+        TestContext shaped = experts(new Random(1), 2, 4, 6, 4);
+        shaped.put("experts.1.fc1.weight", manager.zeros(new Shape(6, 5)));
+        ModelFormatException wrong = assertThrows(ModelFormatException.class, () -> factory.create(shaped, spec(2, 1, "gelu")));
+        assertTrue(wrong.getMessage().contains("experts.1.fc1.weight") && wrong.getMessage().contains("(6, 5)"),
+                wrong.getMessage());
+
+        MoxieException act = assertThrows(MoxieException.class, () -> factory.create(shaped, spec(2, 1, "swish")));
+        assertTrue(act.getMessage().contains("swish") && act.getMessage().contains("quick_gelu"), act.getMessage());
+    }
+
+    @Test
+    void refusesAGpuDeviceNamingTheBanksThatRunThere() {
+        TestContext cpu = experts(new Random(1), 2, 4, 6, 4);
+        ComponentContext gpu = new ComponentContext() {
+            @Override
+            public String name() {
+                return "tower";
+            }
+
+            @Override
+            public Config config() {
+                return cpu.config();
+            }
+
+            @Override
+            public ParameterStore parameters() {
+                return cpu;
+            }
+
+            @Override
+            public NDManager manager() {
+                return cpu.manager();
+            }
+
+            @Override
+            public Device device() {
+                return Device.gpu();
+            }
+
+            @Override
+            public MoeLayer moeLayer(MoeSpec spec) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        MoxieException e = assertThrows(MoxieException.class,
+                () -> new BlasMlpExpertBankFactory().create(gpu, spec(2, 1, "gelu")));
+        assertTrue(e.getMessage().contains("grouped-mlp-blas") && e.getMessage().contains("gpu")
+                && e.getMessage().contains("'grouped-mlp'"), e.getMessage());
+    }
+
+    /**
+     * The bank's classes loaded without JavaCPP/OpenBLAS (what a host that does not export {@code org.bytedeco.*}
+     * looks like to the bundle): the factory still loads, and create fails with a message saying why.
+     */
+    @Test
+    void withoutOpenBlasCreateFailsClearlyInsteadOfTheBundleBreaking() throws Exception {
+        URL[] urls = {location(BlasMlpExpertBankFactory.class), location(ExpertBank.class), location(NDArray.class)};
+        try (URLClassLoader isolated = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
+            Class<?> contextType = isolated.loadClass(ComponentContext.class.getName());
+            Class<?> specType = isolated.loadClass(MoeSpec.class.getName());
+            Object cpu = isolated.loadClass(Device.class.getName()).getMethod("cpu").invoke(null);
+            Object context = Proxy.newProxyInstance(isolated, new Class<?>[] {contextType},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "device" -> cpu;
+                        case "name" -> "tower";
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    });
+            Object spec = specType.getConstructors()[0].newInstance("layer0", "gate", 2, 1, KEYS, Map.of("activation", "gelu"));
+            Object factory = isolated.loadClass(BlasMlpExpertBankFactory.class.getName()).getConstructor().newInstance();
+            InvocationTargetException e = assertThrows(InvocationTargetException.class,
+                    () -> factory.getClass().getMethod("create", contextType, specType).invoke(factory, context, spec));
+            Throwable cause = e.getCause();
+            assertEquals(MoxieException.class.getName(), cause.getClass().getName(), String.valueOf(cause));
+            assertTrue(cause.getMessage().contains("OpenBLAS") && cause.getMessage().contains("'grouped-mlp'"),
+                    cause.getMessage());
+        }
+    }
+
+    private static URL location(Class<?> type) {
+        return type.getProtectionDomain().getCodeSource().getLocation();
+    }
+
+    private float[] run(ExpertBank bank, TestContext context, MoeSpec spec, int tokens, int idle, boolean transposed) {
+        Random same = new Random(tokens * 7L + spec.numExperts());
+        int in = (int) context.shape("experts.0.fc1.weight").get(1);
+        try (TestRequest request = new TestRequest(manager)) {
+            NDManager m = request.manager();
+            int e = spec.numExperts();
+            int k = spec.topK();
+            long[] idx = new long[tokens * k];
+            float[] w = new float[tokens * k];
+            for (int t = 0; t < tokens; t++) {
+                // distinct experts per token, drawn from experts idle..E-1 when k allows it
+                int low = Math.min(idle, e - k);
+                int first = low + same.nextInt(e - low);
+                for (int j = 0; j < k; j++) {
+                    idx[t * k + j] = low + (first - low + j) % (e - low);
+                    w[t * k + j] = same.nextFloat();
+                }
+            }
+            float[] values = gaussian(same, tokens * in);
+            NDArray x = m.create(values, new Shape(tokens, in));
+            if (transposed) { // the same matrix, as a strided view of its transpose
+                float[] columns = new float[values.length];
+                for (int t = 0; t < tokens; t++) {
+                    for (int c = 0; c < in; c++) {
+                        columns[c * tokens + t] = values[t * in + c];
+                    }
+                }
+                x = m.create(columns, new Shape(in, tokens)).transpose();
+            }
+            return bank.forward(x, new Routing(m.create(idx, new Shape(tokens, k)), m.create(w, new Shape(tokens, k)), e),
+                    request).toFloatArray();
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 4e-6 + 2e-6 * Math.abs(expected[i]), what + " element " + i);
+        }
+    }
+
+    private TestContext experts(Random random, int e, int in, int hidden, int out) {
+        TestContext context = new TestContext(manager);
+        for (int i = 0; i < e; i++) {
+            context.put("experts." + i + ".fc1.weight", manager.create(scaled(random, hidden * in, in), new Shape(hidden, in)));
+            context.put("experts." + i + ".fc1.bias", manager.create(gaussian(random, hidden), new Shape(hidden)));
+            context.put("experts." + i + ".fc2.weight", manager.create(scaled(random, out * hidden, hidden), new Shape(out, hidden)));
+            context.put("experts." + i + ".fc2.bias", manager.create(gaussian(random, out), new Shape(out)));
+        }
+        return context;
+    }
+
+    private static MoeSpec spec(int e, int k, String activation) {
+        return new MoeSpec("layer0", "gate", e, k, KEYS, Map.of("activation", activation));
+    }
+
+    /** Gaussian weights of variance 1/fanIn, so outputs stay O(1) whatever the sizes. */
+    private static float[] scaled(Random random, int n, int fanIn) {
+        float[] out = gaussian(random, n);
+        float s = (float) (1 / Math.sqrt(fanIn));
+        for (int i = 0; i < n; i++) {
+            out[i] *= s;
+        }
+        return out;
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+}
