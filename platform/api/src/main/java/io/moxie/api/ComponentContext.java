@@ -22,6 +22,14 @@ public interface ComponentContext {
     /** Returns the weights of the component's model. */
     ParameterStore parameters();
 
+    /**
+     * Returns the directory of the component's model (where files beside the weights live, such as
+     * {@code tokenizer.json}), or null when the stage names no model.
+     */
+    default java.nio.file.Path modelDirectory() {
+        return null;
+    }
+
     /** Returns the manager that owns the component's memory; closed by the kernel, never by the component. */
     NDManager manager();
 

@@ -29,15 +29,13 @@ import java.util.List;
  *                recomputes the whole sequence at every step (same ids, slower; for checking)
  * @param intermediates stage switch {@code intermediates} (default true): also output {@code prefill_logits},
  *                      {@code step_logits} and {@code prefill_hidden_last_layer{i}}
- * @param warmUpImage stage switch {@code warm_up_image} (default false): warm up with a placeholder and one vision
- *                    token, for pipelines whose {@code vision_tokens} come from an earlier stage
- * @param tokenizerDir stage setting {@code tokenizer_dir}: the directory that may hold {@code tokenizer.json}
- *                     (the default pipelines set it to the model directory); null for ids only
+ * @param tokenizerDir stage setting {@code tokenizer_dir}: the directory that holds {@code tokenizer.json}; null for
+ *                     the model directory
  */
 record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads, int numKvHeads,
                      int headDim, double rmsNormEps, double ropeTheta, int maxPositions, boolean tiedEmbeddings,
                      int slidingWindow, int localExperts, int expertsPerToken, int loraExperts, int loraTopK,
-                     List<String> loraTargets, boolean kvCache, boolean intermediates, boolean warmUpImage,
+                     List<String> loraTargets, boolean kvCache, boolean intermediates,
                      String tokenizerDir) {
 
     /** The attention projections LoRA-MoE may target, in the order the decoder runs them. */
@@ -99,7 +97,7 @@ record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize, int nu
                 c.getBoolean("tie_word_embeddings", false), Math.max(window, 0), localExperts, perToken,
                 loraExperts, loraTopK, PROJECTIONS.stream().filter(targets::contains).toList(),
                 c.getBoolean("kv_cache", true), c.getBoolean("intermediates", true),
-                c.getBoolean("warm_up_image", false), c.getString("tokenizer_dir", null));
+                c.getString("tokenizer_dir", null));
     }
 
     private static int positive(Config c, String key, int value) {

@@ -74,8 +74,13 @@ final class LlmStage implements Stage {
     @Override
     public Map<String, NDArray> run(Map<String, NDArray> in, RequestContext request) {
         NDManager m = request.manager();
-        Prompt prompt = Prompt.of(promptIds(in), config.vocabSize());
         NDArray vision = in.get(Ports.VISION_TOKENS);
+        long[] ids = promptIds(in);
+        if (request.isWarmUp() && vision != null && java.util.Arrays.stream(ids).noneMatch(id -> id == Prompt.IMAGE_PLACEHOLDER)) {
+            // warm-up: vision tokens came from an upstream stage's placeholder inputs; give them their place
+            ids = new long[] {0, Prompt.IMAGE_PLACEHOLDER, 0};
+        }
+        Prompt prompt = Prompt.of(ids, config.vocabSize());
         long promptLength = prompt.splicedLength(vision == null ? 0 : vision.getShape().get(0), config.maxPositions());
         NDArray maxNew = in.get(Ports.MAX_NEW_TOKENS);
         GenerationSettings generation = GenerationSettings.resolve(settings, request.parameters(),
@@ -199,13 +204,8 @@ final class LlmStage implements Stage {
     @Override
     public Map<String, NDArray> warmUpInputs(NDManager manager) {
         Map<String, NDArray> warm = new HashMap<>();
-        if (config.warmUpImage()) {
-            // text after the placeholder: Octavius' gate reads it when no instruction_ids are wired
-            warm.put(Ports.INPUT_IDS, manager.create(new long[] {0, Prompt.IMAGE_PLACEHOLDER, 0}));
-            warm.put(Ports.VISION_TOKENS, manager.zeros(new Shape(1, config.hiddenSize())));
-        } else {
-            warm.put(Ports.INPUT_IDS, manager.create(new long[] {0}));
-        }
+        // text after the token: Octavius' gate reads it when no instruction_ids are wired (see run for vision tokens)
+        warm.put(Ports.INPUT_IDS, manager.create(new long[] {0, 0}));
         // two tokens: the prefill and one decode step, without generating a whole answer
         warm.put(Ports.MAX_NEW_TOKENS, manager.create(2L));
         return warm;

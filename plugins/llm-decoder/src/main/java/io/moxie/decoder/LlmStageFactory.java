@@ -16,7 +16,7 @@ import org.osgi.service.component.annotations.Component;
  * <ul>
  *   <li>{@code input_ids} int64 {@code [T]}: the prompt, with at most one {@code -200} placeholder; or</li>
  *   <li>{@code prompt} uint8 {@code [n]}: the prompt as UTF-8 text, when the model has a {@code tokenizer.json}
- *       (stage setting {@code tokenizer_dir}); {@code <image>} marks the placeholder;</li>
+ *       (the model directory's, or the stage setting {@code tokenizer_dir}); {@code <image>} marks the placeholder;</li>
  *   <li>{@code vision_tokens} float32 {@code [Q, hidden]}: spliced in at the placeholder (required with one,
  *       refused without);</li>
  *   <li>{@code instruction_ids} int64 {@code [S]}: what Octavius' instance gate reads (default: the ids after the
@@ -57,7 +57,8 @@ public final class LlmStageFactory implements StageFactory {
         DecoderModel model = DecoderModel.load(context, config);
         TextCodec text;
         try {
-            text = config.tokenizerDir() == null ? null : TextCodec.open(Path.of(config.tokenizerDir()));
+            Path tokenizerDir = config.tokenizerDir() != null ? Path.of(config.tokenizerDir()) : context.modelDirectory();
+            text = tokenizerDir == null ? null : TextCodec.open(tokenizerDir);
         } catch (LinkageError e) {
             // the tokenizers library is an optional import of the bundle: the host may not carry it
             throw new ModelFormatException("stage '" + context.name() + "': " + TextCodec.FILE + " needs the "

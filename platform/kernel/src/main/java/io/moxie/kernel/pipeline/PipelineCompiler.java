@@ -134,7 +134,8 @@ final class PipelineCompiler {
                 config = new Config(s.config(), where);
                 params = new EmptyParameterStore(s.name());
             }
-            StageContext context = new StageContext(def.name(), s, config, params, manager, stageDevice, registry);
+            StageContext context = new StageContext(def.name(), s, config, params,
+                    model == null ? null : model.directory(), manager, stageDevice, registry);
             Stage stage;
             try {
                 stage = provider.factoryAs(StageFactory.class).create(context);

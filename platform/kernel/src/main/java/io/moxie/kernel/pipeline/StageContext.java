@@ -28,14 +28,16 @@ final class StageContext implements ComponentContext {
     private final StageDefinition stage;
     private final Config config;
     private final ParameterStore parameters;
+    private final java.nio.file.Path modelDirectory;
     private final NDManager manager;
     private final Device device;
     private final ComponentRegistry registry;
     private final Map<String, Provider> used = new LinkedHashMap<>();
     private final java.util.List<MoeLayer> layers = new java.util.ArrayList<>();
 
-    StageContext(String pipeline, StageDefinition stage, Config config, ParameterStore parameters, NDManager manager,
-                 Device device, ComponentRegistry registry) {
+    StageContext(String pipeline, StageDefinition stage, Config config, ParameterStore parameters,
+                 java.nio.file.Path modelDirectory, NDManager manager, Device device, ComponentRegistry registry) {
+        this.modelDirectory = modelDirectory;
         this.pipeline = pipeline;
         this.stage = stage;
         this.config = config;
@@ -58,6 +60,11 @@ final class StageContext implements ComponentContext {
     @Override
     public ParameterStore parameters() {
         return parameters;
+    }
+
+    @Override
+    public java.nio.file.Path modelDirectory() {
+        return modelDirectory;
     }
 
     @Override
