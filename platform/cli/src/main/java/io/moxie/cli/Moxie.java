@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "moxie", mixinStandardHelpOptions = true, versionProvider = Moxie.Version.class,
         description = "Serve multimodal Mixture-of-Experts models with hot-swappable routers and experts.",
         subcommands = {ServeCommand.class, InferCommand.class, PipelinesCommand.class, PluginsCommand.class,
-            SwapCommand.class, HealthCommand.class, BenchCommand.class, io.moxie.cli.upcycle.UpcycleCommand.class,
+            SwapCommand.class, HealthCommand.class, DevicesCommand.class, BenchCommand.class, io.moxie.cli.upcycle.UpcycleCommand.class,
             CommandLine.HelpCommand.class})
 public final class Moxie implements Runnable {
 

@@ -245,7 +245,8 @@ final class PipelineCompiler {
             }
             compiled.run(inputs, scope);
         } catch (RuntimeException e) {
-            throw new MoxieException("pipeline '" + def.name() + "': warm-up failed: " + e.getMessage(), e);
+            throw new MoxieException("pipeline '" + def.name() + "': warm-up failed: "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         }
         return (System.nanoTime() - start) / 1_000_000;
     }

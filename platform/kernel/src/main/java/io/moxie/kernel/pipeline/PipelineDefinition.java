@@ -35,8 +35,12 @@ public record PipelineDefinition(String name, String description, List<InputDefi
      * @param shape its shape, {@code -1} for variable dimensions; null when any shape is accepted
      * @param optional whether a request may omit it
      * @param finite whether NaN and infinite values are refused ({@code INVALID_ARGUMENT} naming the input)
+     * @param encodedAs another input that takes this one's value when it arrives as encoded bytes (uint8) rather
+     *                  than as its declared dtype, e.g. {@code points} given as a PLY file goes to {@code points_file};
+     *                  null for none
      */
-    public record InputDefinition(String name, String dataType, long[] shape, boolean optional, boolean finite) {
+    public record InputDefinition(String name, String dataType, long[] shape, boolean optional, boolean finite,
+                                  String encodedAs) {
     }
 
     /** A definition without batching. */

@@ -364,9 +364,21 @@ public final class PipelineEngine implements AutoCloseable {
         }
     }
 
-    private static Map<String, NDArray> toArrays(PipelineDefinition def, Map<String, HostTensor> given, NDManager m) {
+    private static Map<String, NDArray> toArrays(PipelineDefinition def, Map<String, HostTensor> request, NDManager m) {
         Map<String, PipelineDefinition.InputDefinition> declared = new LinkedHashMap<>();
         def.inputs().forEach(i -> declared.put(i.name(), i));
+        Map<String, HostTensor> given = new LinkedHashMap<>(request);
+        for (PipelineDefinition.InputDefinition in : def.inputs()) {
+            HostTensor t = given.get(in.name());
+            if (in.encodedAs() != null && t != null && t.dataType() == DataType.UINT8
+                    && DataTypes.parse(in.dataType(), "pipeline '" + def.name() + "'") != DataType.UINT8) {
+                // the caller sent the file itself (a PLY, an .npy): the input that decodes files takes it
+                if (given.containsKey(in.encodedAs())) {
+                    throw new InvalidInputException("give either '" + in.name() + "' or '" + in.encodedAs() + "', not both");
+                }
+                given.put(in.encodedAs(), given.remove(in.name()));
+            }
+        }
         for (String name : given.keySet()) {
             if (!declared.containsKey(name)) {
                 throw new InvalidInputException("pipeline '" + def.name() + "' has no input '" + name + "' (inputs: "

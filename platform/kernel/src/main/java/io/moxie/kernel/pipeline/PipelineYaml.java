@@ -135,7 +135,8 @@ public final class PipelineYaml {
         }
         boolean optional = Boolean.TRUE.equals(m.get("optional"));
         boolean finite = Boolean.TRUE.equals(m.get("finite"));
-        return new PipelineDefinition.InputDefinition(name, dtype, shape, optional, finite);
+        String encodedAs = m.get("encoded_as") == null ? null : String.valueOf(m.get("encoded_as"));
+        return new PipelineDefinition.InputDefinition(name, dtype, shape, optional, finite, encodedAs);
     }
 
     private static StageDefinition stage(Object o, String where) {

@@ -117,6 +117,25 @@ class PipelineEngineTest {
     }
 
     @Test
+    void anInputSentAsEncodedBytesGoesToItsDecodingInput() throws Exception {
+        registry.register(ComponentKind.STAGE, new io.moxie.kernel.builtin.IdentityStageFactory(), "test");
+        engine.deploy(new PipelineYaml().parse("""
+                name: files
+                inputs:
+                  - {name: points, dtype: float32, shape: [-1, 3], optional: true, encoded_as: points_file}
+                  - {name: points_file, dtype: uint8, shape: [-1], optional: true}
+                stages:
+                  - {name: decoded, kind: identity, inputs: {x: points}}
+                  - {name: file, kind: identity, inputs: {x: points_file}}
+                outputs: {points: decoded.x, file: file.x}
+                """, "test", Map.of())).get();
+        var out = engine.infer("files", InferenceRequest.of(Map.of("points", HostTensor.ofBytes(new byte[] {1, 2, 3}))))
+                .outputs();
+        assertEquals(java.util.Set.of("file"), out.keySet());
+        assertArrayEquals(new byte[] {1, 2, 3}, out.get("file").toByteArray());
+    }
+
+    @Test
     void unknownPipelineIsReported() {
         assertThrows(UnknownPipelineException.class, () -> infer(1));
     }

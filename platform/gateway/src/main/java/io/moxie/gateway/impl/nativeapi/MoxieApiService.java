@@ -136,6 +136,25 @@ public final class MoxieApiService extends MoxieService {
     }
 
     @Override
+    public Future<io.moxie.gateway.proto.moxie.ListDevicesResponse> listDevices(
+            io.moxie.gateway.proto.moxie.ListDevicesRequest request) {
+        return Calls.now(() -> {
+            var r = io.moxie.gateway.proto.moxie.ListDevicesResponse.newBuilder();
+            for (io.moxie.kernel.device.DeviceStatus d : engine().devices().status()) {
+                r.addDevices(io.moxie.gateway.proto.moxie.DeviceInfo.newBuilder().setName(d.name())
+                        .setCapacityBytes(d.capacityBytes()).setLeasedBytes(d.leasedBytes()).putAllLeases(d.leases()));
+            }
+            r.putAllQueueDepths(kernel.scheduler().queueDepths());
+            for (PipelineStatus s : engine().list()) {
+                engine().layerCounters(s.name()).forEach((layer, counters) -> r.addLayers(
+                        io.moxie.gateway.proto.moxie.LayerCounters.newBuilder().setPipeline(s.name()).setLayer(layer)
+                                .putAllCounters(counters)));
+            }
+            return r.build();
+        }, GrpcStatus.INTERNAL);
+    }
+
+    @Override
     public Future<ListComponentsResponse> listComponents(ListComponentsRequest request) {
         return Calls.now(() -> {
             Map<String, ComponentInfo.Builder> byName = new LinkedHashMap<>();
