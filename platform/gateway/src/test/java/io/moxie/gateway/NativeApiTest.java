@@ -91,6 +91,15 @@ class NativeApiTest {
     }
 
     @Test
+    void listDevicesShowsTheLeasesOfLoadedWeights() {
+        var devices = fx.moxie().listDevices(io.moxie.gateway.proto.moxie.ListDevicesRequest.getDefaultInstance());
+        assertTrue(devices.getDevicesCount() >= 1);
+        var cpu = devices.getDevicesList().stream().filter(d -> d.getName().equals("cpu()")).findFirst().orElseThrow();
+        assertTrue(cpu.getCapacityBytes() > 0);
+        assertEquals(cpu.getLeasedBytes(), cpu.getLeasesMap().values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    @Test
     void applyPersistsAtomicallyAndDeleteRemoves() throws Exception {
         String yaml = TestPipelines.identity("applied", "float32", 1, false);
         PipelineInfo info = fx.moxie(GatewayFixture.TOKEN).applyPipeline(ApplyPipelineRequest.newBuilder().setYaml(yaml).build());
