@@ -60,16 +60,6 @@ public record Octavius3dConfig(int numPoints, int numGroup, int groupSize, int t
         return cfg;
     }
 
-    /** Returns the width of a Point-BERT attention head. */
-    public int headDim() {
-        return transDim / numHeads;
-    }
-
-    /** Returns the width of a resampler attention head. */
-    public int resamplerHeadDim() {
-        return hiddenSize / resamplerHeads;
-    }
-
     private void check(Config c) {
         need(c, transDim % numHeads == 0, "trans_dim " + transDim + " must be divisible by num_heads " + numHeads);
         need(c, hiddenSize % resamplerHeads == 0, "hidden_size_rsp_3d " + hiddenSize

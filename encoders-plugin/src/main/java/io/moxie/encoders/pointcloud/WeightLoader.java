@@ -44,14 +44,4 @@ public final class WeightLoader {
     public NDArray create(float[] values, long... shape) {
         return manager.create(values, new Shape(shape));
     }
-
-    /** Returns whether the checkpoint has {@code key}. */
-    public boolean contains(String key) {
-        return store.contains(key);
-    }
-
-    /** Returns the model's name, for messages. */
-    public String modelName() {
-        return store.modelName();
-    }
 }

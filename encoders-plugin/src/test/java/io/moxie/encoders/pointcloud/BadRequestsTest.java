@@ -1,5 +1,6 @@
 package io.moxie.encoders.pointcloud;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +99,24 @@ class BadRequestsTest {
         GoldenComparison.Report report = GoldenComparison.compare(CASE,
                 pipelines.infer(pipeline, Npz.read(CASE.resolve("inputs.npz"))));
         assertTrue(report.failures().isEmpty(), report.failures().toString());
+    }
+
+    @Test
+    void requestsGoodAndBadLeaveNoArraysBehind() {
+        Map<String, HostTensor> good = Npz.read(CASE.resolve("inputs.npz"));
+        float[] scene = GeometricRoiExtractorTest.scene(new java.util.Random(7), true).points();
+        Map<String, HostTensor> noBoxes = Map.of("points", HostTensor.ofFloats(scene, scene.length / 3, 3));
+        pipelines.infer(pipeline, good);
+        pipelines.infer(pipeline, noBoxes);
+        int baseline = pipelines.engine().rootManager().getManagedArrays().size();
+        for (int i = 0; i < 3; i++) {
+            pipelines.infer(pipeline, good);
+            pipelines.infer(pipeline, noBoxes); // boxes detected by geometric-roi
+            aBoxWithMinAboveMaxIsRefusedNamingTheBox();
+            aRequestWhoseBoxesAreAllEmptyIsRefused();
+        }
+        assertEquals(baseline, pipelines.engine().rootManager().getManagedArrays().size(),
+                "arrays left in the engine's managers (weights' or requests')");
     }
 
     private static Map<String, HostTensor> request(float[] pts, int columns, float[] bx) {

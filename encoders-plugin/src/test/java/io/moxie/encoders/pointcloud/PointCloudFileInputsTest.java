@@ -15,8 +15,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A golden scene sent as the bytes of a file ({@code points_file}, what {@code --input points_file=scene.ply}
- * sends) gives the same outputs as the array itself: binary PLY with colour, ASCII PLY without, and .npy.
+ * A golden scene sent as the bytes of a file gives the same outputs as the array itself: binary PLY with colour, ASCII
+ * PLY without, and .npy; sent as {@code points_file}, or as {@code points} (what {@code --input points=scene.ply}
+ * sends: the default pipeline routes encoded {@code points} to {@code points_file}).
  */
 class PointCloudFileInputsTest {
     private static OctaviusPipelines pipelines;
@@ -33,25 +34,25 @@ class PointCloudFileInputsTest {
 
     @Test
     void aBinaryPlyWithColourGivesTheGoldenOutputs() {
-        assertGolden("3d-color", points -> binaryPly(points.toFloatArray(), (int) points.shape()[1]));
+        assertGolden("3d-color", "points", points -> binaryPly(points.toFloatArray(), (int) points.shape()[1]));
     }
 
     @Test
     void anAsciiPlyWithoutColourGivesTheGoldenOutputs() {
-        assertGolden("3d-tiny", points -> asciiPly(points.toFloatArray()));
+        assertGolden("3d-tiny", "points_file", points -> asciiPly(points.toFloatArray()));
     }
 
     @Test
     void npyBytesGiveTheGoldenOutputs() {
-        assertGolden("3d-sparse-box", Npy::toBytes);
+        assertGolden("3d-sparse-box", "points", Npy::toBytes);
     }
 
-    private static void assertGolden(String name, java.util.function.Function<HostTensor, byte[]> encode) {
+    private static void assertGolden(String name, String input, java.util.function.Function<HostTensor, byte[]> encode) {
         Path dir = OctaviusPipelines.goldenCase(name);
         String pipeline = pipelines.deploy(dir);
         Map<String, HostTensor> in = Npz.read(dir.resolve("inputs.npz"));
         Map<String, HostTensor> out = pipelines.infer(pipeline, Map.of(
-                "points_file", HostTensor.ofBytes(encode.apply(in.get("points"))), "boxes", in.get("boxes")));
+                input, HostTensor.ofBytes(encode.apply(in.get("points"))), "boxes", in.get("boxes")));
         GoldenComparison.Report report = GoldenComparison.compare(dir, out);
         assertTrue(report.failures().isEmpty(), name + ": " + report.failures());
     }

@@ -19,11 +19,11 @@ import java.util.Map;
  *
  * <p>Inputs (exactly one is required):
  * <ul>
- *   <li>{@code points}: a float32 (or float64, rounded) {@code [N, 3|6]} array, passed through; or the uint8 bytes of
- *       a file, decoded as below (so {@code --input points=scene.ply} works wherever the pipeline lets bytes reach
- *       this port);</li>
+ *   <li>{@code points}: a float32 (or float64, rounded) {@code [N, 3|6]} array, passed through;</li>
  *   <li>{@code points_file}: uint8 {@code [nbytes]}, the bytes of a PLY (ASCII or binary little-endian; vertex x/y/z
- *       float or double, optional red/green/blue uchar), {@code .npy} or {@code .npz} (entry {@code points}) file.</li>
+ *       float or double, optional red/green/blue uchar), {@code .npy} or {@code .npz} (entry {@code points}) file.
+ *       The default pipeline declares {@code points} with {@code encoded_as: points_file}, so a file sent as
+ *       {@code points} ({@code --input points=scene.ply}) arrives here.</li>
  * </ul>
  * Output: {@code points} float32 {@code [N, 3|6]}, attached to the request's manager (or the input itself when it
  * already was one).
@@ -52,7 +52,7 @@ final class PointCloudDecodeStage implements Stage {
             throw new InvalidInputException("missing input: points (float32 [N,3] or [N,6]) or points_file (the bytes "
                     + "of a .ply, .npy or .npz file)");
         }
-        NDArray out = points == null ? decode("points_file", file, request.manager()) : asPoints(points, request.manager());
+        NDArray out = points == null ? decode(file, request.manager()) : asPoints(points, request.manager());
         PointCloudChecks.points(out);
         return Map.of("points", out);
     }
@@ -62,28 +62,21 @@ final class PointCloudDecodeStage implements Stage {
         if (type == DataType.FLOAT32) {
             return points;
         }
-        if (type == DataType.UINT8 && points.getShape().dimension() == 1) {
-            return decode("points", points, manager);
-        }
         if (type == DataType.FLOAT64 || type == DataType.FLOAT16) {
             NDArray converted = points.toType(DataType.FLOAT32, false);
             converted.attach(manager);
             return converted;
         }
-        throw new InvalidInputException("points must be floating point (float32 [N,3] or [N,6]) or the bytes of a "
-                + "point-cloud file, got " + type.name().toLowerCase());
+        throw new InvalidInputException("points must be floating point (float32 [N,3] or [N,6]), got "
+                + type.name().toLowerCase());
     }
 
-    private static NDArray decode(String input, NDArray bytes, NDManager manager) {
-        if (bytes.getDataType() != DataType.UINT8 || bytes.getShape().dimension() != 1) {
-            throw new InvalidInputException(input + " must be the uint8 bytes of a file, got "
-                    + bytes.getDataType().name().toLowerCase() + PointCloudChecks.dims(bytes.getShape()));
-        }
+    private static NDArray decode(NDArray bytes, NDManager manager) {
         DecodedPoints decoded;
         try {
             decoded = PointCloudFiles.decode(bytes.toByteArray());
         } catch (InvalidInputException e) {
-            throw new InvalidInputException(input + ": " + e.getMessage());
+            throw new InvalidInputException("points_file: " + e.getMessage());
         }
         return manager.create(decoded.values(), new Shape(decoded.shape()));
     }

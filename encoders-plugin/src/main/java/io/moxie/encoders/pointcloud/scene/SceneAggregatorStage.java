@@ -37,8 +37,8 @@ final class SceneAggregatorStage implements Stage {
     SceneAggregatorStage(Octavius3dConfig config, SceneWeights weights) {
         this.c = config;
         this.w = weights;
-        this.resampler = new Resampler3D(weights.crossAttention(), weights.selfAttention(), config.hiddenSize(),
-                config.resamplerHeads(), config.layerNormEps());
+        this.resampler = new Resampler3D(weights.queries(), weights.crossAttention(), weights.selfAttention(),
+                config.hiddenSize(), config.resamplerHeads(), config.layerNormEps());
     }
 
     @Override

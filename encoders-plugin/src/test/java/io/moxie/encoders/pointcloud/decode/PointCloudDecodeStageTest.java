@@ -10,25 +10,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.InvalidInputException;
-import io.moxie.api.RequestContext;
-import io.moxie.api.Routing;
+import io.moxie.testkit.TestRequest;
 import java.nio.ByteBuffer;
 import java.util.Map;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * The decode stage on its own: arrays pass through, and the bytes of a file are decoded whichever port brings them
- * ({@code points_file}, or {@code points} where a pipeline lets bytes reach it).
- */
+/** The decode stage on its own: arrays pass through, the bytes of a file are decoded and checked alike. */
 class PointCloudDecodeStageTest {
     private final NDManager manager = NDManager.newBaseManager();
     private final PointCloudDecodeStage stage = new PointCloudDecodeStage();
-    private final RequestContext request = new Request(manager);
+    private final TestRequest request = new TestRequest(manager);
 
     @AfterEach
     void close() {
+        request.close();
         manager.close();
     }
 
@@ -42,15 +38,13 @@ class PointCloudDecodeStageTest {
     }
 
     @Test
-    void fileBytesAreDecodedUnderEitherName() {
+    void fileBytesAreDecoded() {
         byte[] ply = PointCloudFilesTest.ascii("ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\n"
                 + "property float y\nproperty float z\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n"
                 + "end_header\n1 2 3 10 20 30\n");
-        for (String port : new String[] {"points", "points_file"}) {
-            NDArray out = stage.run(Map.of(port, bytes(ply)), request).get("points");
-            assertArrayEquals(new long[] {1, 6}, out.getShape().getShape());
-            assertArrayEquals(new float[] {1, 2, 3, 10, 20, 30}, out.toFloatArray());
-        }
+        NDArray out = stage.run(Map.of("points_file", bytes(ply)), request).get("points");
+        assertArrayEquals(new long[] {1, 6}, out.getShape().getShape());
+        assertArrayEquals(new float[] {1, 2, 3, 10, 20, 30}, out.toFloatArray());
     }
 
     @Test
@@ -74,37 +68,5 @@ class PointCloudDecodeStageTest {
 
     private NDArray bytes(byte[] b) {
         return manager.create(ByteBuffer.wrap(b), new Shape(b.length), DataType.UINT8);
-    }
-
-    /** The least a stage needs of a request: its memory scope. */
-    private record Request(NDManager manager) implements RequestContext {
-        @Override
-        public String id() {
-            return "test";
-        }
-
-        @Override
-        public Map<String, String> parameters() {
-            return Map.of();
-        }
-
-        @Override
-        public boolean traceRouting() {
-            return false;
-        }
-
-        @Override
-        public void recordRouting(String layer, Routing routing) {
-        }
-
-        @Override
-        public <T> T computeIfAbsent(String key, Function<String, T> init) {
-            return init.apply(key);
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
     }
 }
