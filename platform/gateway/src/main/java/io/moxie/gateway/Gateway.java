@@ -10,7 +10,12 @@ import io.moxie.gateway.impl.kserve.KServeService;
 import io.moxie.gateway.impl.metrics.GatewayMetrics;
 import io.moxie.gateway.impl.metrics.MetricsEndpoint;
 import io.moxie.gateway.impl.nativeapi.MoxieApiService;
+import io.moxie.gateway.impl.wire.CoalescingRequest;
+import io.moxie.gateway.impl.wire.ZeroCopyCodec;
 import io.moxie.gateway.proto.inference.GRPCInferenceServiceGrpcService;
+import io.moxie.gateway.proto.inference.ModelInferRequest;
+import io.moxie.gateway.proto.inference.ModelInferResponse;
+import io.moxie.gateway.proto.moxie.InferRequest;
 import io.moxie.gateway.proto.moxie.MoxieGrpcService;
 import io.moxie.kernel.Kernel;
 import io.moxie.kernel.store.PipelineStore;
@@ -20,6 +25,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.grpc.common.GrpcMessageEncoder;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
@@ -114,8 +120,13 @@ public final class Gateway implements AutoCloseable {
         grpc.addService(GRPCInferenceServiceGrpcService.builder(kserve)
                 .bind(except(GRPCInferenceServiceGrpcService.all(), GRPCInferenceServiceGrpcService.ModelInfer)).build());
         grpc.addService(MoxieGrpcService.builder(moxie).bind(except(MoxieGrpcService.all(), MoxieGrpcService.Infer)).build());
-        grpc.callHandler(GRPCInferenceServiceGrpcService.ModelInfer, new CancellableUnary<>(kserve::modelInfer));
-        grpc.callHandler(MoxieGrpcService.Infer, new CancellableUnary<>(moxie::infer));
+        // ... and codecs that do not copy tensor bytes (see ZeroCopyCodec)
+        grpc.callHandler(tensorMethod(GRPCInferenceServiceGrpcService.ModelInfer, ModelInferRequest.getDefaultInstance(),
+                ZeroCopyCodec.rawTailEncoder(ModelInferResponse.RAW_OUTPUT_CONTENTS_FIELD_NUMBER,
+                        r -> r.toBuilder().clearRawOutputContents().build(),
+                        ModelInferResponse::getRawOutputContentsList)), new CancellableUnary<>(kserve::modelInfer));
+        grpc.callHandler(tensorMethod(MoxieGrpcService.Infer, InferRequest.getDefaultInstance(), ZeroCopyCodec.encoder()),
+                new CancellableUnary<>(moxie::infer));
         grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 
@@ -128,8 +139,11 @@ public final class Gateway implements AutoCloseable {
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(4 << 20).setMaxConcurrentStreams(1024));
         AccessPolicy policy = new AccessPolicy(options.adminToken(), options.insecureAdmin(),
                 options.requireTokenForInference());
+        // large messages reach the gRPC server in one piece (see CoalescingRequest)
+        long maxMessage = options.maxMessageBytes();
         io.vertx.core.Future<HttpServer> grpcListening = vertx.createHttpServer(http)
-                .requestHandler(new AccessGate(policy, grpc)).listen();
+                .requestHandler(new AccessGate(policy, request -> grpc.handle(CoalescingRequest.wrap(request, maxMessage))))
+                .listen();
         io.vertx.core.Future<HttpServer> metricsListening = options.metricsPort() < 0
                 ? io.vertx.core.Future.succeededFuture(null)
                 : vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.metricsPort()))
@@ -143,6 +157,13 @@ public final class Gateway implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /** The generated method with tensor-friendly codecs. */
+    private static <Req extends com.google.protobuf.Message, Resp> ServiceMethod<Req, Resp> tensorMethod(
+            ServiceMethod<Req, Resp> generated, Req prototype, GrpcMessageEncoder<Resp> encoder) {
+        return ServiceMethod.server(generated.serviceName(), generated.methodName(), encoder,
+                ZeroCopyCodec.decoder(prototype));
     }
 
     private static List<ServiceMethod<?, ?>> except(List<ServiceMethod<?, ?>> all, ServiceMethod<?, ?> left) {

@@ -3,10 +3,16 @@ package io.moxie.gateway;
 import com.google.protobuf.ByteString;
 import io.moxie.gateway.proto.inference.GRPCInferenceServiceGrpc;
 import io.moxie.gateway.proto.inference.ModelInferRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.moxie.gateway.testing.GatewayFixture;
 import io.moxie.gateway.testing.TestPipelines;
+import io.moxie.kernel.Kernel;
+import io.moxie.kernel.KernelOptions;
 import io.moxie.kernel.pipeline.InferenceRequest;
+import io.moxie.kernel.pipeline.PipelineStatus;
 import io.moxie.kernel.tensor.HostTensor;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,17 +23,25 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Gateway overhead benchmark (not a test; see docs/PERFORMANCE.md): the same request in process and over loopback
  * gRPC, medians and ratio, then closed-loop throughput at several concurrencies. Run with
- * {@code mvn -o test -pl platform/gateway -Dtest=GatewayBenchmark -Dmoxie.bench=true}.
+ * {@code mvn -o test -pl platform/gateway -Dtest=GatewayBenchmark -Dmoxie.bench=true}; add
+ * {@code -Dmoxie.bench.home=<a built distribution, e.g. $PWD/dist/target/moxie>} to measure the demo connector
+ * pipeline ({@code conf/pipelines/cumo-connector.yaml} on {@code models/cumo-tiny}, with the distribution's bundles)
+ * as well.
  */
 @EnabledIfSystemProperty(named = "moxie.bench", matches = "true")
 class GatewayBenchmark {
     private static final int SAMPLES = 200;
+    // per-call code (HTTP/2 headers, gRPC, protobuf, the service) runs once per call: without a long warm-up the
+    // loopback figures measure the JIT (a tiny pipeline showed +6 ms after 50 calls, +1 ms after 3000)
+    private static final int WARM_UP_CALLS = 3000;
+    private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     @Test
     void gatewayOverheadAndThroughput() throws Exception {
@@ -35,31 +49,80 @@ class GatewayBenchmark {
         try (GatewayFixture fx = GatewayFixture.start(home, GatewayFixture.options(),
                 Map.of("identity", TestPipelines.identity("identity", "float32", 2, false),
                         "moe", TestPipelines.moe("moe", "first")))) {
-            run(fx, "identity", 576, 1024);
-            run(fx, "moe", 576, 64);
+            run(fx.kernel, fx.kserve(), "identity", "x", 576, 1024);
+            run(fx.kernel, fx.kserve(), "moe", "x", 576, 64);
+        }
+        String dist = System.getProperty("moxie.bench.home");
+        if (dist != null) {
+            demoConnector(Path.of(dist));
         }
     }
 
-    private static void run(GatewayFixture fx, String pipeline, int rows, int cols) throws Exception {
-        float[] x = new float[rows * cols];
+    /** The demo connector pipeline of a built distribution, on a copy of the parts it needs. */
+    private static void demoConnector(Path dist) throws Exception {
+        Path home = Files.createTempDirectory("moxie-bench-demo-");
+        copy(dist.resolve("bundles"), home.resolve("bundles"));
+        copy(dist.resolve("conf/model-types"), home.resolve("conf/model-types"));
+        copy(dist.resolve("models/cumo-tiny"), home.resolve("models/cumo-tiny"));
+        Files.createDirectories(home.resolve("conf/pipelines"));
+        Files.createDirectories(home.resolve("plugins"));
+        Files.copy(dist.resolve("conf/pipelines/cumo-connector.yaml"), home.resolve("conf/pipelines/cumo-connector.yaml"));
+        try (Kernel kernel = Kernel.start(KernelOptions.ofHome(home));
+             Gateway gateway = Gateway.start(kernel, GatewayFixture.options()).get(60, TimeUnit.SECONDS)) {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext()
+                    .maxInboundMessageSize(64 << 20).flowControlWindow(16 << 20).build();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!kernel.engine().contains("cumo-connector")
+                        || kernel.engine().status("cumo-connector").state() != PipelineStatus.State.READY) {
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("cumo-connector not ready");
+                    }
+                    Thread.sleep(50);
+                }
+                // the shape of examples/cumo-tiny-features.npz: 2 images, 16 tokens, width 48
+                run(kernel, GRPCInferenceServiceGrpc.newBlockingStub(channel), "cumo-connector", "vision_features", 2, 16, 48);
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+    }
+
+    private static void run(Kernel kernel, GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub,
+                            String pipeline, String input, long... shape) throws Exception {
+        int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (p, q) -> p * q));
+        float[] x = new float[n];
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
         }
-        HostTensor t = HostTensor.ofFloats(x, rows, cols);
-        InferenceRequest local = InferenceRequest.of(Map.of("x", t));
-        ModelInferRequest remote = KServeApiTest.raw(pipeline, "x", "FP32", new long[] {rows, cols}, new byte[0])
+        HostTensor t = HostTensor.ofFloats(x, shape);
+        InferenceRequest local = InferenceRequest.of(Map.of(input, t));
+        ModelInferRequest remote = KServeApiTest.raw(pipeline, input, "FP32", shape, new byte[0])
                 .setRawInputContents(0, ByteString.copyFrom(t.data())).build();
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = fx.kserve();
-        for (int i = 0; i < 50; i++) {
-            fx.kernel.engine().infer(pipeline, local);
+        long warmUntil = System.nanoTime() + WARM_UP_NANOS;
+        for (int i = 0; i < WARM_UP_CALLS && (i < 50 || System.nanoTime() < warmUntil); i++) {
+            kernel.engine().infer(pipeline, local);
             stub.modelInfer(remote);
         }
         long[] inProcess = new long[SAMPLES];
         long[] loopback = new long[SAMPLES];
         for (int i = 0; i < SAMPLES; i++) {
             long t0 = System.nanoTime();
-            fx.kernel.engine().infer(pipeline, local);
+            kernel.engine().infer(pipeline, local);
             inProcess[i] = System.nanoTime() - t0;
             t0 = System.nanoTime();
             stub.modelInfer(remote);
@@ -67,17 +130,17 @@ class GatewayBenchmark {
         }
         double a = median(inProcess);
         double b = median(loopback);
-        double mb = 4.0 * rows * cols / 1e6;
-        System.out.printf("BENCH %s [%d x %d] fp32 (%.2f MB): in-process median %.3f ms, loopback gRPC median %.3f ms,"
-                + " ratio %.2f, added %.3f ms; payload through gateway %.2f GB/s (in+out %.2f GB/s)%n",
-                pipeline, rows, cols, mb, a, b, b / a, b - a, mb / b, 2 * mb / b);
+        double mb = 4.0 * n / 1e6;
+        System.out.printf("BENCH %s %s fp32 (%.3f MB): in-process median %.3f ms, loopback gRPC median %.3f ms,"
+                + " ratio %.2f, added %.3f ms (%.0f %%); payload through gateway %.2f GB/s (in+out %.2f GB/s)%n",
+                pipeline, Arrays.toString(shape), mb, a, b, b / a, b - a, 100 * (b - a) / a, mb / b, 2 * mb / b);
         for (int c : new int[] {1, 8, 32}) {
-            throughput(fx, pipeline, remote, c, mb);
+            throughput(stub, pipeline, remote, c, mb);
         }
     }
 
-    private static void throughput(GatewayFixture fx, String pipeline, ModelInferRequest remote, int clients, double mb)
-            throws Exception {
+    private static void throughput(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub shared, String pipeline,
+                                   ModelInferRequest remote, int clients, double mb) throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         LongAdder done = new LongAdder();
         List<long[]> lat = new ArrayList<>();
@@ -88,7 +151,7 @@ class GatewayBenchmark {
             lat.add(s);
             int id = c;
             Thread th = new Thread(() -> {
-                var stub = fx.kserve();
+                var stub = shared; // stubs are immutable; every client thread shares the one channel
                 while (running.get()) {
                     long t0 = System.nanoTime();
                     stub.modelInfer(remote);

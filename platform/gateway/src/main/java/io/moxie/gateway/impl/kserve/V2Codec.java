@@ -133,7 +133,8 @@ final class V2Codec {
     /** Splits a raw BYTES tensor: each element is a 4-byte little-endian length, then that many bytes. */
     private static List<ByteString> lengthPrefixed(String name, ByteString data) {
         List<ByteString> out = new ArrayList<>();
-        ByteBuffer b = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        // slice: a byte string that shares a larger array (parsed with aliasing) starts at a non-zero position
+        ByteBuffer b = data.asReadOnlyByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
         while (b.hasRemaining()) {
             if (b.remaining() < 4) {
                 throw new InvalidInputException("input '" + name + "': BYTES data ends inside a length prefix");
