@@ -62,7 +62,12 @@ def timed(a, ref):
         runs.append(time.perf_counter() - t)
     np.savez(a.output, **out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"load_s": load, "runs_s": runs, "peak_rss_mb": peak, "torch_threads": torch.get_num_threads()}))
+    status = {}
+    for line in open("/proc/self/status"):
+        if line.startswith(("RssAnon:", "RssFile:")):
+            status[line.split(":")[0]] = int(line.split()[1]) / 1024.0
+    print(json.dumps({"load_s": load, "runs_s": runs, "peak_rss_mb": peak, "rss_anon_mb": status.get("RssAnon", -1),
+                      "rss_file_mb": status.get("RssFile", -1), "torch_threads": torch.get_num_threads()}))
 
 
 def main():

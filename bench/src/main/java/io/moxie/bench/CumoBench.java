@@ -52,6 +52,8 @@ public final class CumoBench {
 
     private final Options options;
     private final StringBuilder report = new StringBuilder();
+    /** The reference's workloads, timed in the same rounds; null without {@code --no-reference}. */
+    private ReferencePeer peer;
 
     private CumoBench(Options options) {
         this.options = options;
@@ -71,9 +73,14 @@ public final class CumoBench {
                 + "(each round runs every candidate once, order rotated); medians");
         Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
         engine.setRandomSeed(0);
-        ReferenceBench.Result before = options.reference ? reference("before") : null;
+        boolean micro = options.parts.stream().anyMatch(p -> !p.equals("vision"));
+        boolean referenceBench = micro && options.reference && options.referenceBench;
+        ReferenceBench.Result before = referenceBench ? reference("before") : null;
         Map<String, List<Row>> parts = new LinkedHashMap<>();
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = NDManager.newBaseManager();
+             ReferencePeer peer = micro && options.reference
+                     ? new ReferencePeer(options.python, options.referenceScript.toAbsolutePath().getParent()) : null) {
+            this.peer = peer;
             if (options.parts.contains("layer")) {
                 parts.put("layer", layer(root));
             }
@@ -84,7 +91,7 @@ public final class CumoBench {
                 parts.put("breakdown", breakdown(root));
             }
         }
-        ReferenceBench.Result after = options.reference ? reference("after") : null;
+        ReferenceBench.Result after = referenceBench ? reference("after") : null;
         line("- load average at the end: " + Machine.load());
         if (parts.containsKey("layer")) {
             table("(a) CLIP-MoE layer: T=577, D=1024, I=4096, 16 heads, E=4, top-2; " + gflop(layerFlops()),
@@ -111,10 +118,17 @@ public final class CumoBench {
         }
     }
 
+    /** What a row is. */
+    private enum Kind { MOXIE, PEER, LIMIT }
+
     /** One measured row: a candidate's timing and its FLOP count. */
-    private record Row(String name, Interleaved.Timing timing, double flops, boolean limit) {
+    private record Row(String name, Interleaved.Timing timing, double flops, Kind kind) {
         double gflops() {
             return flops / timing.median() / 1e6;
+        }
+
+        boolean limit() {
+            return kind == Kind.LIMIT;
         }
     }
 
@@ -136,7 +150,7 @@ public final class CumoBench {
                 flopCounts.add(flops);
             }
             checkAgreement("layer", scope, x, layers);
-            return measure(candidates, flopCounts, scope, T * K, D, flops);
+            return measure(candidates, flopCounts, scope, T * K, D, flops, "layer");
         }
     }
 
@@ -164,7 +178,7 @@ public final class CumoBench {
                 flopCounts.add(flops);
             }
             checkAgreement("connector", scope, x, banks);
-            return measure(candidates, flopCounts, scope, N * K, CIN, flops);
+            return measure(candidates, flopCounts, scope, N * K, CIN, flops, "connector");
         }
     }
 
@@ -198,7 +212,7 @@ public final class CumoBench {
                         () -> once(scope, tokens, (in, request) -> moe.forward(in, request).output())));
                 flopCounts.add(moeFlops);
             }
-            return measure(candidates, flopCounts, scope, T * K, D, moeFlops);
+            return measure(candidates, flopCounts, scope, T * K, D, moeFlops, null);
         }
     }
 
@@ -208,19 +222,30 @@ public final class CumoBench {
         NDArray apply(NDArray x, io.moxie.api.RequestContext request);
     }
 
+    /**
+     * Times Moxie's candidates, the reference peer's {@code workload} (if any) and the limit GEMMs in the same rounds.
+     */
     private List<Row> measure(List<Interleaved.Candidate> candidates, List<Double> flopCounts, NDManager scope, int m,
-                              int k, double flops) {
-        int banks = candidates.size();
+                              int k, double flops, String workload) {
+        List<Kind> kinds = new ArrayList<>();
+        candidates.forEach(c -> kinds.add(Kind.MOXIE));
+        if (peer != null && workload != null) {
+            candidates.add(new Interleaved.Candidate("PyTorch eager, authors' loop (the reference's bench code, timed "
+                    + "in the same rounds)", () -> peer.call(workload)));
+            flopCounts.add(flops);
+            kinds.add(Kind.PEER);
+        }
         for (BlasLimit limit : new BlasLimit[] {new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, true, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.SPLIT)}) {
             candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run));
             flopCounts.add(limit.flops());
+            kinds.add(Kind.LIMIT);
         }
         List<Interleaved.Timing> timings = Interleaved.run(candidates, options.warmup, options.iters);
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < timings.size(); i++) {
-            rows.add(new Row(timings.get(i).name(), timings.get(i), flopCounts.get(i), i >= banks));
+            rows.add(new Row(timings.get(i).name(), timings.get(i), flopCounts.get(i), kinds.get(i)));
         }
         return rows;
     }
@@ -262,8 +287,16 @@ public final class CumoBench {
         line(sb.toString());
     }
 
+    /** Runs the reference's own {@code bench}; a refusal or failure is reported, not fatal (null). */
     private ReferenceBench.Result reference(String when) {
-        ReferenceBench.Result r = ReferenceBench.run(options.python, options.referenceScript, options.referenceIters, 3);
+        ReferenceBench.Result r;
+        try {
+            r = ReferenceBench.run(options.python, options.referenceScript, options.referenceIters, 3);
+        } catch (IllegalStateException e) {
+            line("- reference bench (" + when + ") did not run, load average " + Machine.load() + ": "
+                    + e.getMessage().replace('\n', ' '));
+            return null;
+        }
         line("- reference bench (" + when + "), load average " + Machine.load() + ":");
         for (String l : r.text().split("\n")) {
             line("    " + l);
@@ -273,34 +306,41 @@ public final class CumoBench {
 
     private void table(String title, List<Row> rows, ReferenceBench.Part before, ReferenceBench.Part after) {
         double limit = rows.stream().filter(Row::limit).mapToDouble(Row::gflops).max().orElse(Double.NaN);
-        double referenceMs = before == null ? Double.NaN : after == null ? before.ms() : (before.ms() + after.ms()) / 2;
+        double peerMs = rows.stream().filter(r -> r.kind() == Kind.PEER).mapToDouble(r -> r.timing().median())
+                .findFirst().orElse(Double.NaN);
         line("");
         line("### " + title);
         line("");
-        line("| run | median ms (q1-q3) | GFLOP/s | speed-up vs PyTorch eager | of the limit's GFLOP/s |");
+        line("| run | median ms (q1-q3) | GFLOP/s | speed-up vs PyTorch eager (same rounds) | of the limit's GFLOP/s |");
         line("|---|---|---|---|---|");
-        if (before != null) {
-            refRow("PyTorch eager, authors' loop (reference bench, before)", before, referenceMs, limit);
-        }
-        if (after != null) {
-            refRow("PyTorch eager, authors' loop (reference bench, after)", after, referenceMs, limit);
-        }
         for (Row r : rows) {
             Interleaved.Timing t = r.timing();
             line(String.format(Locale.ROOT, "| %s | %.1f (%.1f-%.1f) | %.0f | %s | %.0f%% |", r.name(), t.median(), t.q1(),
-                    t.q3(), r.gflops(), r.limit() ? "" : String.format(Locale.ROOT, "%.2fx", referenceMs / t.median()),
-                    100 * r.gflops() / limit));
+                    t.q3(), r.gflops(), r.limit() || Double.isNaN(peerMs) ? ""
+                            : String.format(Locale.ROOT, "%.2fx", peerMs / t.median()), 100 * r.gflops() / limit));
         }
         if (before != null) {
-            line(String.format(Locale.ROOT, "| (reference's own same-FLOP torch matmul %s, before / after) | %.1f / %.1f "
-                    + "| %.0f / %.0f | | |", before.matmulShape(), before.matmulMs(), after == null ? Double.NaN : after.matmulMs(),
-                    before.matmulGflops(), after == null ? Double.NaN : after.matmulGflops()));
+            refRow("reference `bench` run just before (own process, own timing)", before, peerMs, limit);
         }
+        if (after != null) {
+            refRow("reference `bench` run just after", after, peerMs, limit);
+        }
+        if (before != null) {
+            line(String.format(Locale.ROOT, "| (reference `bench`'s own same-FLOP torch matmul %s, before / after) | "
+                    + "%.1f / %.1f | %.0f / %.0f | | |", before.matmulShape(), before.matmulMs(),
+                    after == null ? Double.NaN : after.matmulMs(), before.matmulGflops(),
+                    after == null ? Double.NaN : after.matmulGflops()));
+        }
+        rows.stream().filter(r -> r.kind() == Kind.MOXIE).min((a, b) -> Double.compare(a.timing().median(),
+                b.timing().median())).ifPresent(best -> line(String.format(Locale.ROOT, "%n- fastest: %s, %s PyTorch "
+                        + "eager's speed (goal 1.3x), %.0f%% of the limit's GFLOP/s (goal 80%%)", best.name(),
+                Double.isNaN(peerMs) ? "?" : String.format(Locale.ROOT, "%.2fx", peerMs / best.timing().median()),
+                100 * best.gflops() / limit)));
     }
 
-    private void refRow(String name, ReferenceBench.Part p, double referenceMs, double limit) {
-        line(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.0f%% |", name, p.ms(), p.gflops(),
-                referenceMs / p.ms(), 100 * p.gflops() / limit));
+    private void refRow(String name, ReferenceBench.Part p, double peerMs, double limit) {
+        line(String.format(Locale.ROOT, "| %s | %.1f | %.0f | %s | %.0f%% |", name, p.ms(), p.gflops(),
+                Double.isNaN(peerMs) ? "" : String.format(Locale.ROOT, "%.2fx", peerMs / p.ms()), 100 * p.gflops() / limit));
     }
 
     private static double layerFlops() {
@@ -327,6 +367,7 @@ public final class CumoBench {
         int warmup = 3;
         int referenceIters = 10;
         boolean reference = true;
+        boolean referenceBench = true;
         String python = "/usr/bin/python3";
         Path referenceScript = Path.of("../shared/reference/cumo_reference.py");
         List<String> parts = List.of("layer", "connector");
@@ -345,6 +386,7 @@ public final class CumoBench {
                     case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
                     case "--reference-iters" -> o.referenceIters = Integer.parseInt(args[++i]);
                     case "--no-reference" -> o.reference = false;
+                    case "--no-reference-bench" -> o.referenceBench = false;
                     case "--python" -> o.python = args[++i];
                     case "--reference" -> o.referenceScript = Path.of(args[++i]);
                     case "--parts" -> o.parts = List.of(args[++i].split(","));
@@ -354,7 +396,7 @@ public final class CumoBench {
                     case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
-                            + "--warmup N --reference-iters N --no-reference --python EXE --reference cumo_reference.py "
+                            + "--warmup N --reference-iters N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
                             + "--parts layer,connector,vision --vision-images N --vision-dir DIR --vision-banks A,B "
                             + "--pipeline-template cumo-vision.yaml --report FILE.md");
                 }

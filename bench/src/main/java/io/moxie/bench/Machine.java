@@ -64,9 +64,17 @@ final class Machine {
 
     /** Returns the process's peak resident set ({@code VmHWM}) in MB, or -1 off Linux. */
     static double peakRssMb() {
+        return statusMb("VmHWM:");
+    }
+
+    /**
+     * Returns a field of {@code /proc/self/status} in MB ({@code RssAnon:} is memory the process allocated,
+     * {@code RssFile:} file pages it maps, e.g. a memory-mapped checkpoint, which the kernel can drop), or -1.
+     */
+    static double statusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

@@ -37,7 +37,7 @@ final class VisionBench {
     }
 
     /** What one process reported. */
-    private record Measured(String name, double load, List<Double> runs, double peakMb) {
+    private record Measured(String name, double load, List<Double> runs, double peakMb, double anonMb, double fileMb) {
         double median() {
             double[] s = runs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -80,12 +80,13 @@ final class VisionBench {
         out.accept("### (c) cumo-vision at CLIP-L/336, S² [1,3], random weights: one 640x480 PNG, "
                 + options.visionImages + " runs per process after loading");
         out.accept("");
-        out.accept("| run | load s | s per image (median) | all runs s | peak RSS MB | speed-up vs reference |");
-        out.accept("|---|---|---|---|---|---|");
+        out.accept("| run | load s | s per image (median) | all runs s | peak RSS MB | at the end: allocated / "
+                + "file-mapped MB | speed-up vs reference (mean of before and after) |");
+        out.accept("|---|---|---|---|---|---|---|");
         for (Measured m : measured) {
-            out.accept(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.0f | %.2fx |", m.name(), m.load(),
-                    m.median(), m.runs().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList(), m.peakMb(),
-                    reference / m.median()));
+            out.accept(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.0f | %.0f / %.0f | %.2fx |", m.name(),
+                    m.load(), m.median(), m.runs().stream().map(s -> String.format(Locale.ROOT, "%.2f", s)).toList(),
+                    m.peakMb(), m.anonMb(), m.fileMb(), reference / m.median()));
         }
     }
 
@@ -128,7 +129,8 @@ final class VisionBench {
         Map<String, Object> m = new Gson().fromJson(last, Map.class);
         @SuppressWarnings("unchecked")
         List<Double> runs = (List<Double>) m.get("runs_s");
-        return new Measured(name, (Double) m.get("load_s"), runs, (Double) m.get("peak_rss_mb"));
+        return new Measured(name, (Double) m.get("load_s"), runs, (Double) m.get("peak_rss_mb"),
+                (Double) m.getOrDefault("rss_anon_mb", -1.0), (Double) m.getOrDefault("rss_file_mb", -1.0));
     }
 
     private static String process(List<String> command) {

@@ -84,8 +84,10 @@ public final class VisionRun {
                 seconds.add((System.nanoTime() - start) / 1e9);
             }
             Npz.write(output, outputs);
-            System.out.println(String.format(Locale.ROOT, "{\"load_s\": %.3f, \"runs_s\": %s, \"peak_rss_mb\": %.0f}",
-                    load, seconds.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList(), Machine.peakRssMb()));
+            System.out.println(String.format(Locale.ROOT, "{\"load_s\": %.3f, \"runs_s\": %s, \"peak_rss_mb\": %.0f, "
+                    + "\"rss_anon_mb\": %.0f, \"rss_file_mb\": %.0f}", load,
+                    seconds.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList(), Machine.peakRssMb(),
+                    Machine.statusMb("RssAnon:"), Machine.statusMb("RssFile:")));
         }
     }
 }

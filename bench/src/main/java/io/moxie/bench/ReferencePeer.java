@@ -1,0 +1,69 @@
+package io.moxie.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py}),
+ * called one iteration at a time so they are timed in the same interleaved rounds as Moxie's candidates. Owns the
+ * process; {@link #close()} ends it.
+ */
+final class ReferencePeer implements AutoCloseable {
+    private static final Path SCRIPT = Path.of("bench/src/main/python/reference_peer.py");
+
+    private final Process process;
+    private final Writer in;
+    private final BufferedReader out;
+
+    ReferencePeer(String python, Path referenceDir) {
+        try {
+            process = new ProcessBuilder(List.of(python, SCRIPT.toString(), referenceDir.toString()))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String ready = out.readLine();
+            if (!"ready".equals(ready)) {
+                throw new IllegalStateException("reference peer did not start: " + ready);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + SCRIPT, e);
+        }
+    }
+
+    /** Runs one call of {@code layer} or {@code connector} in the peer and waits for it. */
+    void call(String workload) {
+        try {
+            in.write(workload + "\n");
+            in.flush();
+            String reply = out.readLine();
+            if (reply == null) {
+                throw new IllegalStateException("reference peer ended");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            in.close();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroy();
+            }
+        } catch (IOException e) {
+            process.destroy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+        }
+    }
+}
