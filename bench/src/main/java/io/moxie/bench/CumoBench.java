@@ -311,12 +311,12 @@ public final class CumoBench {
         line("");
         line("### " + title);
         line("");
-        line("| run | median ms (q1-q3) | GFLOP/s | speed-up vs PyTorch eager (same rounds) | of the limit's GFLOP/s |");
+        line("| run | median ms (q1-q3; min) | GFLOP/s | speed-up vs PyTorch eager (same rounds) | of the limit's GFLOP/s |");
         line("|---|---|---|---|---|");
         for (Row r : rows) {
             Interleaved.Timing t = r.timing();
-            line(String.format(Locale.ROOT, "| %s | %.1f (%.1f-%.1f) | %.0f | %s | %.0f%% |", r.name(), t.median(), t.q1(),
-                    t.q3(), r.gflops(), r.limit() || Double.isNaN(peerMs) ? ""
+            line(String.format(Locale.ROOT, "| %s | %.1f (%.1f-%.1f; %.1f) | %.0f | %s | %.0f%% |", r.name(), t.median(),
+                    t.q1(), t.q3(), t.min(), r.gflops(), r.limit() || Double.isNaN(peerMs) ? ""
                             : String.format(Locale.ROOT, "%.2fx", peerMs / t.median()), 100 * r.gflops() / limit));
         }
         if (before != null) {
@@ -372,6 +372,7 @@ public final class CumoBench {
         Path referenceScript = Path.of("../shared/reference/cumo_reference.py");
         List<String> parts = List.of("layer", "connector");
         int visionImages = 2;
+        int visionRounds = 2;
         Path visionDir = Path.of("/tmp/moxie-bench/clip-l-s2");
         List<String> visionBanks = List.of("grouped-mlp-blas", "grouped-mlp");
         Path pipelineTemplate = Path.of("dist/src/main/dist/conf/model-types/cumo-vision.yaml");
@@ -391,13 +392,14 @@ public final class CumoBench {
                     case "--reference" -> o.referenceScript = Path.of(args[++i]);
                     case "--parts" -> o.parts = List.of(args[++i].split(","));
                     case "--vision-images" -> o.visionImages = Integer.parseInt(args[++i]);
+                    case "--vision-rounds" -> o.visionRounds = Integer.parseInt(args[++i]);
                     case "--vision-dir" -> o.visionDir = Path.of(args[++i]);
                     case "--vision-banks" -> o.visionBanks = List.of(args[++i].split(","));
                     case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
                             + "--warmup N --reference-iters N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
-                            + "--parts layer,connector,vision --vision-images N --vision-dir DIR --vision-banks A,B "
+                            + "--parts layer,connector,breakdown,vision --vision-images N --vision-rounds N --vision-dir DIR --vision-banks A,B "
                             + "--pipeline-template cumo-vision.yaml --report FILE.md");
                 }
             }

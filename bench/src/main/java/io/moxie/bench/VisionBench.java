@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,8 +23,8 @@ import java.util.function.Consumer;
  * per image, connector 2048 → 4096 → 4096, E 4, top-2) on random weights: seconds per image and peak resident memory,
  * Moxie (one process per expert bank) against the reference's {@code run} (load, then {@code run_model}), on the same
  * model directory and the same PNG. The model is generated with the reference's own tools into a scratch folder
- * (about 4.4 GB, never committed) by {@code bench/src/main/python/cumo_vision_model.py}. The reference runs before and
- * after the Moxie processes.
+ * (about 4.4 GB, never committed) by {@code bench/src/main/python/cumo_vision_model.py}. The processes alternate
+ * (reference, each bank, reference, ...) for {@code --vision-rounds} rounds; the runs of all rounds are pooled.
  */
 final class VisionBench {
     private static final Path SCRIPT = Path.of("bench/src/main/python/cumo_vision_model.py");
@@ -58,30 +59,51 @@ final class VisionBench {
         List<String> reference = List.of(options.python, SCRIPT.toString(), "--reference-dir", referenceDir, "time",
                 "--model", dir.toString(), "--input", dir.resolve("inputs.npz").toString(), "--runs", runs,
                 "--output", dir.resolve("out-reference.npz").toString());
-        List<Measured> measured = new ArrayList<>();
-        measured.add(measured("PyTorch reference `run` (before)", process(reference)));
-        for (String bank : options.visionBanks) {
-            List<String> java = new ArrayList<>();
-            java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            java.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-            java.addAll(List.of("-cp", System.getProperty("java.class.path"), VisionRun.class.getName(), dir.toString(),
-                    bank, dir.resolve("image.png").toString(), runs, options.pipelineTemplate.toAbsolutePath().toString(),
-                    dir.resolve("out-" + bank + ".npz").toString()));
-            measured.add(measured("Moxie cumo-vision, experts " + bank, process(java)));
-            agreement(bank, dir.resolve("out-reference.npz"), dir.resolve("out-" + bank + ".npz"));
+        // processes alternate round after round, so a change of load over the minutes this takes hits all alike
+        Map<String, List<Measured>> byRun = new LinkedHashMap<>();
+        for (int round = 0; round < options.visionRounds; round++) {
+            add(byRun, measured("PyTorch reference `run`", process(reference)));
+            for (String bank : options.visionBanks) {
+                List<String> java = new ArrayList<>();
+                java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                java.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+                java.addAll(List.of("-cp", System.getProperty("java.class.path"), VisionRun.class.getName(),
+                        dir.toString(), bank, dir.resolve("image.png").toString(), runs,
+                        options.pipelineTemplate.toAbsolutePath().toString(), dir.resolve("out-" + bank + ".npz").toString()));
+                add(byRun, measured("Moxie cumo-vision, experts " + bank, process(java)));
+                if (round == 0) {
+                    agreement(bank, dir.resolve("out-reference.npz"), dir.resolve("out-" + bank + ".npz"));
+                }
+            }
+            out.accept("- vision round " + (round + 1) + " done, load average " + Machine.load());
         }
-        measured.add(measured("PyTorch reference `run` (after)", process(reference)));
-        table(measured);
+        List<Measured> merged = new ArrayList<>();
+        byRun.forEach((name, list) -> merged.add(merge(name, list)));
+        table(merged);
+    }
+
+    private static void add(Map<String, List<Measured>> byRun, Measured m) {
+        byRun.computeIfAbsent(m.name(), n -> new ArrayList<>()).add(m);
+    }
+
+    /** One row per configuration: every process's runs together, the slowest load, the largest peak. */
+    private static Measured merge(String name, List<Measured> list) {
+        List<Double> runs = new ArrayList<>();
+        list.forEach(m -> runs.addAll(m.runs()));
+        return new Measured(name + " (" + list.size() + " processes)", list.stream().mapToDouble(Measured::load).max().orElse(-1),
+                runs, list.stream().mapToDouble(Measured::peakMb).max().orElse(-1),
+                list.get(list.size() - 1).anonMb(), list.get(list.size() - 1).fileMb());
     }
 
     private void table(List<Measured> measured) {
-        double reference = (measured.get(0).median() + measured.get(measured.size() - 1).median()) / 2;
+        double reference = measured.get(0).median();
         out.accept("");
         out.accept("### (c) cumo-vision at CLIP-L/336, S² [1,3], random weights: one 640x480 PNG, "
-                + options.visionImages + " runs per process after loading");
+                + options.visionImages + " runs per process after loading, " + options.visionRounds
+                + " rounds of processes (reference, then each bank)");
         out.accept("");
         out.accept("| run | load s | s per image (median) | all runs s | peak RSS MB | at the end: allocated / "
-                + "file-mapped MB | speed-up vs reference (mean of before and after) |");
+                + "file-mapped MB | speed-up vs reference |");
         out.accept("|---|---|---|---|---|---|---|");
         for (Measured m : measured) {
             out.accept(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %s | %.0f | %.0f / %.0f | %.2fx |", m.name(),

@@ -13,6 +13,8 @@ import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.PipelineStatus;
 import io.moxie.kernel.tensor.HostTensor;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +40,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "moxie.bench", matches = "true")
 class GatewayBenchmark {
     private static final int SAMPLES = 200;
+    private static final int BLOCK = 20;
     // per-call code (HTTP/2 headers, gRPC, protobuf, the service) runs once per call: without a long warm-up the
     // loopback figures measure the JIT (a tiny pipeline showed +6 ms after 50 calls, +1 ms after 3000)
     private static final int WARM_UP_CALLS = 3000;
@@ -120,13 +123,19 @@ class GatewayBenchmark {
         }
         long[] inProcess = new long[SAMPLES];
         long[] loopback = new long[SAMPLES];
-        for (int i = 0; i < SAMPLES; i++) {
-            long t0 = System.nanoTime();
-            kernel.engine().infer(pipeline, local);
-            inProcess[i] = System.nanoTime() - t0;
-            t0 = System.nanoTime();
-            stub.modelInfer(remote);
-            loopback[i] = System.nanoTime() - t0;
+        // interleaved in blocks (against drift in the machine's load), not call by call: right after an in-process
+        // call the next one finds the caches full of the other path's data and the engine's threads still spinning
+        for (int i = 0; i < SAMPLES; i += BLOCK) {
+            for (int j = i; j < i + BLOCK; j++) {
+                long t0 = System.nanoTime();
+                kernel.engine().infer(pipeline, local);
+                inProcess[j] = System.nanoTime() - t0;
+            }
+            for (int j = i; j < i + BLOCK; j++) {
+                long t0 = System.nanoTime();
+                stub.modelInfer(remote);
+                loopback[j] = System.nanoTime() - t0;
+            }
         }
         double a = median(inProcess);
         double b = median(loopback);
@@ -134,9 +143,61 @@ class GatewayBenchmark {
         System.out.printf("BENCH %s %s fp32 (%.3f MB): in-process median %.3f ms, loopback gRPC median %.3f ms,"
                 + " ratio %.2f, added %.3f ms (%.0f %%); payload through gateway %.2f GB/s (in+out %.2f GB/s)%n",
                 pipeline, Arrays.toString(shape), mb, a, b, b / a, b - a, 100 * (b - a) / a, mb / b, 2 * mb / b);
+        cpuPerCall(stub, pipeline, remote);
         for (int c : new int[] {1, 8, 32}) {
             throughput(stub, pipeline, remote, c, mb);
         }
+    }
+
+    /**
+     * CPU time and heap allocation per loopback call by thread group (client and server share the JVM): where the
+     * time goes. Allocation does not depend on the machine's load, CPU time does (less than latency).
+     */
+    private static void cpuPerCall(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, String pipeline,
+                                   ModelInferRequest remote) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Map<String, long[]> before = byGroup(threads);
+        long[] latency = new long[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            long t0 = System.nanoTime();
+            stub.modelInfer(remote);
+            latency[i] = System.nanoTime() - t0;
+        }
+        Map<String, long[]> after = byGroup(threads);
+        StringBuilder out = new StringBuilder();
+        after.forEach((group, v) -> {
+            long[] b = before.getOrDefault(group, new long[2]);
+            double ms = (v[0] - b[0]) / 1e6 / SAMPLES;
+            double mb = (v[1] - b[1]) / 1e6 / SAMPLES;
+            if (ms >= 0.01) {
+                out.append(String.format(" %s %.2f ms %.2f MB,", group, ms, mb));
+            }
+        });
+        System.out.printf("BENCH %s %d loopback calls in a row: median %.3f ms; CPU and heap allocated per call:%s%n",
+                pipeline, SAMPLES, median(latency), out.toString().replaceAll(",$", ""));
+    }
+
+    /** CPU nanoseconds and allocated bytes by thread group. */
+    private static Map<String, long[]> byGroup(com.sun.management.ThreadMXBean threads) {
+        Map<String, long[]> out = new java.util.TreeMap<>();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            String name = info.getThreadName();
+            String group = name.startsWith("vert.x-eventloop") ? "gateway event loop"
+                    : name.startsWith("moxie-worker") ? "kernel workers"
+                    : name.startsWith("grpc-default-worker") ? "client event loop"
+                    : name.equals("main") ? "client caller" : null;
+            long nanos = threads.getThreadCpuTime(info.getThreadId());
+            long bytes = threads.getThreadAllocatedBytes(info.getThreadId());
+            if (group != null && nanos >= 0 && bytes >= 0) {
+                long[] sum = out.computeIfAbsent(group, g -> new long[2]);
+                sum[0] += nanos;
+                sum[1] += bytes;
+            }
+        }
+        return out;
     }
 
     private static void throughput(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub shared, String pipeline,

@@ -20,6 +20,10 @@ import io.vertx.core.internal.http.HttpServerRequestWrapper;
  * <p>Only the 5-byte gRPC message prefixes are read; bytes are never changed or reordered, so everything the gRPC
  * server would have seen it still sees: small messages, messages larger than the configured maximum (the server
  * answers those with {@code RESOURCE_EXHAUSTED}) and bytes of a message that never completes pass through.
+ *
+ * <p>Built on Vert.x's {@code io.vertx.core.internal.http.HttpServerRequestWrapper} (internal API, as are the
+ * gRPC server's own casts to {@code HttpServerRequestInternal}): re-check on a Vert.x upgrade; {@code
+ * LargeTensorTest} and {@code MessageGathererTest} cover it.
  */
 public final class CoalescingRequest extends HttpServerRequestWrapper {
     private final MessageGatherer gatherer;

@@ -41,7 +41,9 @@ import java.util.function.Function;
  * {@code raw_output_contents}) out of the serialized array: its byte strings are referenced, and only the gRPC
  * framing copies them, once, into the outgoing buffer.</li>
  * </ul>
- * JSON (gRPC with {@code +json}) falls back to the standard codecs.
+ * JSON (gRPC with {@code +json}) falls back to the standard codecs. Reaches the bytes of a Vert.x buffer through
+ * {@code BufferInternal.getByteBuf()} (internal API; a buffer without an accessible array is decoded the standard
+ * way).
  */
 public final class ZeroCopyCodec {
     /** Byte fields shorter than this in total are simply serialized with the rest. */
