@@ -1,12 +1,12 @@
 package io.moxie.encoders.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.ParameterStore;
+import java.util.List;
 
 /**
  * CLIP multi-head self-attention (README §4.2), no mask. The q, k and v projections are fused into one GEMM with
@@ -56,29 +56,27 @@ final class SelfAttention {
 
     /**
      * Returns q, k and v's {@code part} (weight or bias) stacked along rows, the q rows scaled. A checkpoint holds them
-     * as three tensors (Hugging Face) or already stacked as PyTorch {@code nn.MultiheadAttention}'s {@code in_proj}
-     * (OpenAI CLIP), rows q, then k, then v.
+     * as three tensors (Hugging Face), loaded straight into one array, or already stacked as PyTorch
+     * {@code nn.MultiheadAttention}'s {@code in_proj} (OpenAI CLIP), rows q, then k, then v. The q rows are scaled in
+     * place: building the fused weight allocates nothing beside it (a freed weight-sized temporary would stay resident
+     * in the allocator's heap).
      */
     private static NDArray fusedProjection(ParameterStore params, String prefix, String part, Shape one, float scale,
                                            NDManager manager) {
-        NDList parts = new NDList();
         String fused = prefix + "in_proj_" + part;
+        NDArray qkv;
         if (params.contains(fused)) {
             long[] stacked = one.getShape().clone();
             stacked[0] *= 3;
-            NDArray all = params.load(fused, new Shape(stacked), manager);
-            parts.addAll(all.split(3, 0));
-            parts.add(all); // closed with the thirds below, once the stacked copy exists
+            qkv = params.load(fused, new Shape(stacked), manager);
         } else {
-            for (String proj : new String[] {"q_proj.", "k_proj.", "v_proj."}) {
-                parts.add(params.load(prefix + proj + part, one, manager));
-            }
+            qkv = params.loadConcatenated(List.of(prefix + "q_proj." + part, prefix + "k_proj." + part,
+                    prefix + "v_proj." + part), List.of(one, one, one), manager);
         }
-        NDArray q = parts.get(0).mul(scale);
-        NDArray stacked = NDArrays.concat(new NDList(q, parts.get(1), parts.get(2)));
-        q.close();
-        parts.close();
-        return stacked;
+        try (NDArray q = qkv.get(new NDIndex("0:{}", one.get(0)))) {
+            q.muli(scale); // a view: scales the q rows of qkv
+        }
+        return qkv;
     }
 
     /** Attends over {@code h [N, T, D]}; the result {@code [N, T, D]} belongs to {@code h}'s manager. */

@@ -1,9 +1,12 @@
 package io.moxie.api;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -52,5 +55,60 @@ public interface ParameterStore {
                     + ", expected " + expected);
         }
         return load(key, manager);
+    }
+
+    /**
+     * Loads tensors concatenated along their first dimension into one array, e.g. the q, k and v projections into a
+     * fused qkv {@code [q_out + k_out + v_out, in]}: the result equals {@code NDArrays.concat} of their loads, but a
+     * store that can copies each tensor straight into the one array, so loading leaves no freed intermediate arrays
+     * behind (freed weight-sized blocks stay resident in the allocator's heap; see docs/PERFORMANCE.md).
+     *
+     * @param keys at least one key, in the order of concatenation
+     * @param expected each key's expected shape; they may differ in the first dimension only
+     * @throws ModelFormatException if a key is missing or its shape differs from the expected one (the message names
+     *     the key and both shapes)
+     * @throws IllegalArgumentException if the two lists differ in length, are empty, or the expected shapes cannot be
+     *     concatenated
+     */
+    default NDArray loadConcatenated(List<String> keys, List<Shape> expected, NDManager manager) {
+        concatenatedShape(keys, expected);
+        if (keys.size() == 1) {
+            return load(keys.get(0), expected.get(0), manager);
+        }
+        try (NDList parts = new NDList()) {
+            for (int i = 0; i < keys.size(); i++) {
+                parts.add(load(keys.get(i), expected.get(i), manager));
+            }
+            return NDArrays.concat(parts, 0);
+        }
+    }
+
+    /**
+     * Returns the shape of the concatenation of tensors of the {@code expected} shapes along their first dimension.
+     *
+     * @throws IllegalArgumentException if the lists differ in length, are empty, or the shapes differ in more than the
+     *     first dimension
+     */
+    static Shape concatenatedShape(List<String> keys, List<Shape> expected) {
+        if (keys.isEmpty() || keys.size() != expected.size()) {
+            throw new IllegalArgumentException("need one expected shape per key, at least one: " + keys + " "
+                    + expected);
+        }
+        Shape first = expected.get(0);
+        if (expected.size() == 1) {
+            return first; // nothing to concatenate: any shape, a scalar too
+        }
+        long rows = 0;
+        for (Shape s : expected) {
+            if (s.dimension() == 0 || s.dimension() != first.dimension()
+                    || !s.slice(1).equals(first.slice(1))) {
+                throw new IllegalArgumentException("cannot concatenate " + keys + " of shapes " + expected
+                        + " along the first dimension");
+            }
+            rows += s.get(0);
+        }
+        long[] dims = first.getShape().clone();
+        dims[0] = rows;
+        return new Shape(dims);
     }
 }

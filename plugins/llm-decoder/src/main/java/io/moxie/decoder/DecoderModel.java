@@ -1,8 +1,6 @@
 package io.moxie.decoder;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -10,6 +8,8 @@ import ai.djl.nn.core.Linear;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.ObjIntConsumer;
 
@@ -73,26 +73,29 @@ final class DecoderModel {
         long[] outs = {qOut, kvOut, kvOut, d};
         long[] ins = {d, d, d, qOut};
         Projection[] proj = new Projection[4];
-        NDArray[] dense = new NDArray[3];
+        List<String> keys = new ArrayList<>();
+        List<Shape> shapes = new ArrayList<>();
         for (int j = 0; j < 4; j++) {
             String name = DecoderConfig.PROJECTIONS.get(j);
             if (c.loraTargets().contains(name)) {
                 proj[j] = Projection.moe(context.moeLayer(loraSpec(c, i, name)));
-            } else if (j < 3) {
-                dense[j] = p.load(CheckpointKeys.attention(i, name), new Shape(outs[j], ins[j]), m);
             } else {
-                proj[j] = Projection.dense(p.load(CheckpointKeys.attention(i, name), new Shape(outs[j], ins[j]), m));
+                keys.add(CheckpointKeys.attention(i, name));
+                shapes.add(new Shape(outs[j], ins[j]));
             }
         }
-        boolean fuse = dense[0] != null && dense[1] != null && dense[2] != null;
+        boolean fuse = proj[0] == null && proj[1] == null && proj[2] == null;
         if (fuse) {
-            NDArray qkv = NDArrays.concat(new NDList(dense[0], dense[1], dense[2]), 0);
-            new NDList(dense).close();
-            return new Attention(i, c, Projection.dense(qkv), null, proj[3], rope);
+            // q, k and v loaded straight into one array: no freed per-projection copies left in the allocator
+            NDArray qkv = p.loadConcatenated(keys.subList(0, 3), shapes.subList(0, 3), m);
+            return new Attention(i, c, Projection.dense(qkv), null, proj[3] != null ? proj[3]
+                    : Projection.dense(p.load(keys.get(3), shapes.get(3), m)), rope);
         }
-        for (int j = 0; j < 3; j++) {
-            if (dense[j] != null) {
-                proj[j] = Projection.dense(dense[j]);
+        int next = 0;
+        for (int j = 0; j < 4; j++) {
+            if (proj[j] == null) {
+                proj[j] = Projection.dense(p.load(keys.get(next), shapes.get(next), m));
+                next++;
             }
         }
         return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3], rope);
@@ -101,11 +104,8 @@ final class DecoderModel {
     private static FeedForward denseMlp(ParameterStore p, NDManager m, DecoderConfig c, int i) {
         String prefix = CheckpointKeys.layer(i) + "mlp.";
         Shape upShape = new Shape(c.intermediateSize(), c.hiddenSize());
-        NDArray gate = p.load(prefix + "gate_proj.weight", upShape, m);
-        NDArray up = p.load(prefix + "up_proj.weight", upShape, m);
-        NDArray gateUp = NDArrays.concat(new NDList(gate, up), 0);
-        gate.close();
-        up.close();
+        NDArray gateUp = p.loadConcatenated(List.of(prefix + "gate_proj.weight", prefix + "up_proj.weight"),
+                List.of(upShape, upShape), m);
         NDArray down = p.load(prefix + "down_proj.weight", new Shape(c.hiddenSize(), c.intermediateSize()), m);
         return new FeedForward.Dense(gateUp, down);
     }

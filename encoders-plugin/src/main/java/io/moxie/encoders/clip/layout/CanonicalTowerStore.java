@@ -8,6 +8,7 @@ import io.moxie.api.ModelFormatException;
 import io.moxie.api.ParameterStore;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -78,13 +79,13 @@ public final class CanonicalTowerStore implements ParameterStore {
 
     @Override
     public NDArray load(String key, Shape expected, NDManager manager) {
-        String actual = checkpointKey(key);
-        Shape shape = checkpoint.shape(actual);
-        if (!shape.equals(expected)) {
-            throw new ModelFormatException("model '" + modelName() + "': tensor '" + actual + "' has shape " + shape
-                    + ", expected " + expected);
-        }
-        return checkpoint.load(actual, manager);
+        return loadConcatenated(List.of(key), List.of(expected), manager);
+    }
+
+    @Override
+    public NDArray loadConcatenated(List<String> keys, List<Shape> expected, NDManager manager) {
+        // the checkpoint checks the shapes, naming its own keys
+        return checkpoint.loadConcatenated(keys.stream().map(this::checkpointKey).toList(), expected, manager);
     }
 
     private String checkpointKey(String canonical) {

@@ -92,27 +92,37 @@ public final class Float32Widening {
 
     /** Converts {@code count} little-endian elements of {@code type} from {@code src} (read from its position). */
     static ByteBuffer widen(ByteBuffer src, DataType type, int count) {
-        ByteBuffer in = src.slice().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        widenInto(src, type, count, out);
+        return out.rewind();
+    }
+
+    /**
+     * Converts {@code count} little-endian elements of {@code type} from {@code src} (read from its position) into
+     * {@code out} from its position on, in {@code out}'s byte order, and advances {@code out} past them.
+     */
+    static void widenInto(ByteBuffer src, DataType type, int count, ByteBuffer out) {
+        ByteBuffer in = src.slice().order(ByteOrder.LITTLE_ENDIAN);
+        int at = out.position();
         // integer stores keep the exact bits; a float round trip could quieten a NaN
         switch (type) {
             case FLOAT16 -> {
                 for (int i = 0; i < count; i++) {
-                    out.putInt(i * 4, halfToFloatBits(in.getShort(i * 2)));
+                    out.putInt(at + i * 4, halfToFloatBits(in.getShort(i * 2)));
                 }
             }
             case BFLOAT16 -> {
                 for (int i = 0; i < count; i++) {
-                    out.putInt(i * 4, bfloat16ToFloatBits(in.getShort(i * 2)));
+                    out.putInt(at + i * 4, bfloat16ToFloatBits(in.getShort(i * 2)));
                 }
             }
             case FLOAT64 -> {
                 for (int i = 0; i < count; i++) {
-                    out.putInt(i * 4, doubleToFloatBits(in.getDouble(i * 8)));
+                    out.putInt(at + i * 4, doubleToFloatBits(in.getDouble(i * 8)));
                 }
             }
             default -> throw new IllegalArgumentException("cannot widen " + type.name() + " to float32");
         }
-        return out;
+        out.position(at + count * 4);
     }
 }

@@ -6,6 +6,7 @@ import io.moxie.api.ModelFormatException;
 import io.moxie.kernel.tensor.HostTensor;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -210,6 +211,32 @@ public final class SafetensorsFile implements AutoCloseable {
             default -> throw fail(path, "tensor '" + key + "' is stored as " + e.dtype()
                     + ", not a floating type; only F32, F16, BF16 and F64 convert to float32");
         };
+    }
+
+    /**
+     * Copies tensor {@code key} into {@code target} at its position and advances it past the copy: floating-point
+     * tensors as float32 (F16, BF16 and F64 converted as {@link #readFloat32} does), others in their stored dtype.
+     * With {@code target} a view of engine-allocated memory, a weight is loaded with one copy and no buffer between.
+     *
+     * @throws ModelFormatException if there is no tensor {@code key}
+     * @throws IllegalArgumentException if {@code target} is not little-endian (the file's order)
+     * @throws BufferOverflowException if {@code target} has not room for the tensor
+     */
+    public void copyTo(String key, ByteBuffer target) {
+        SafetensorsHeader.Entry e = entry(key);
+        if (target.order() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("target buffer must be little-endian, like the file");
+        }
+        switch (e.dtype()) {
+            case F16, BF16, F64 -> {
+                long count = e.byteCount() / e.dtype().itemSize();
+                if (count * 4 > target.remaining()) {
+                    throw new BufferOverflowException();
+                }
+                Float32Widening.widenInto(views.get(key), e.dtype().dataType(), (int) count, target);
+            }
+            default -> target.put(views.get(key).duplicate());
+        }
     }
 
     /**

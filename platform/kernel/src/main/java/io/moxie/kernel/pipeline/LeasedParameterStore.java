@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ParameterStore;
 import io.moxie.kernel.device.Lease;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -48,10 +49,24 @@ final class LeasedParameterStore implements ParameterStore {
 
     @Override
     public NDArray load(String key, NDManager manager) {
+        lease.reserve(allocatedBytes(key), "tensor '" + key + "' of model '" + modelName() + "'");
+        return delegate.load(key, manager);
+    }
+
+    @Override
+    public NDArray loadConcatenated(List<String> keys, List<Shape> expected, NDManager manager) {
+        long bytes = 0;
+        for (String key : keys) {
+            bytes += allocatedBytes(key);
+        }
+        lease.reserve(bytes, "tensors " + keys + " of model '" + modelName() + "'");
+        return delegate.loadConcatenated(keys, expected, manager);
+    }
+
+    private long allocatedBytes(String key) {
         DataType stored = delegate.storedType(key);
         // floating-point tensors are widened to float32 on load: lease what will be allocated, not what is stored
         int itemBytes = stored.isFloating() ? 4 : stored.getNumOfBytes();
-        lease.reserve(delegate.shape(key).size() * itemBytes, "tensor '" + key + "' of model '" + modelName() + "'");
-        return delegate.load(key, manager);
+        return delegate.shape(key).size() * itemBytes;
     }
 }

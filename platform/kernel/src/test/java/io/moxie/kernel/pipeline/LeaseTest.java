@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ComponentContext;
+import io.moxie.api.ParameterStore;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Stage;
 import io.moxie.api.StageFactory;
 import io.moxie.api.TensorSpec;
 import io.moxie.kernel.device.DeviceManager;
+import io.moxie.kernel.device.Lease;
 import io.moxie.kernel.device.ResourceExhaustedException;
 import io.moxie.kernel.io.SafetensorsWriter;
 import io.moxie.kernel.model.ModelRepository;
@@ -144,6 +148,23 @@ class LeaseTest {
         engine.deploy(pipeline("second", "b")).get();
         assertEquals(2f, infer("second"));
         assertTrue(devices.status().get(0).leases().keySet().stream().anyMatch(k -> k.contains("second")));
+    }
+
+    @Test
+    void aConcatenatedLoadIsLeasedAsAWholeBeforeAllocation() {
+        Shape w = new Shape(FLOATS_PER_MODEL);
+        try (Lease lease = devices.lease(Device.cpu(), "test"); NDManager manager = NDManager.newBaseManager()) {
+            ParameterStore params = new LeasedParameterStore(models.open("a").parameters(), lease);
+            var e = assertThrows(ResourceExhaustedException.class,
+                    () -> params.loadConcatenated(List.of("w", "w"), List.of(w, w), manager));
+            assertTrue(e.getMessage().contains("8388608 bytes"), e.getMessage());
+            assertEquals(0, lease.bytes(), "nothing reserved");
+            assertEquals(0, manager.getManagedArrays().size(), "nothing allocated");
+            try (NDArray one = params.loadConcatenated(List.of("w"), List.of(w), manager)) {
+                assertEquals(4L << 20, lease.bytes());
+                assertEquals(1f, one.getFloat(0));
+            }
+        }
     }
 
     @Test
