@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import io.moxie.encoders.clip.ClipMoeStageFactory;
 import io.moxie.encoders.preprocess.OctaviusImagePreprocessStageFactory;
 import io.moxie.encoders.projection.LlamaProjStageFactory;
+import io.moxie.kernel.model.Model;
+import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.pipeline.EngineOptions;
 import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.PipelineEngine;
@@ -30,8 +32,11 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * JVM in the same process (OpenBLAS through JavaCPP and DJL, {@code M×1024 @ 1024×4096}), and the resident memory the
  * loaded encoder adds beside its weights' bytes. docs/PERFORMANCE.md (Octavius 2D) has the command line and figures.
  *
- * <p>Arguments: {@code [iterations (5)] [layers (24; fewer for a quick look, the GFLOP count follows)]}. Run from
- * {@code encoders-plugin} with DJL offline.
+ * <p>The random weights are written to a checkpoint in a temporary directory first ({@link RandomCheckpoint}, deleted
+ * at the end) and loaded by the kernel's model repository, as a real model is.
+ *
+ * <p>Arguments: {@code [iterations (5; 0 for the memory report alone)] [layers (24; fewer for a quick look, the GFLOP
+ * count follows)]}. Run from {@code encoders-plugin} with DJL offline.
  */
 public final class Octavius2dBench {
     private static final int D = 1024;
@@ -51,21 +56,31 @@ public final class Octavius2dBench {
         registry.register(ComponentKind.STAGE, new OctaviusImagePreprocessStageFactory(), "bench");
         registry.register(ComponentKind.STAGE, new ClipMoeStageFactory(), "bench");
         registry.register(ComponentKind.STAGE, new LlamaProjStageFactory(), "bench");
-        RandomModel model = vitL14(layers);
-        Path template = Path.of("../dist/src/main/dist/conf/model-types/octavius-2d.yaml");
-        try (PipelineEngine engine = new PipelineEngine(registry, ref -> model, Device.cpu(), EngineOptions.DEFAULTS)) {
-            startEngine();
-            long before = anonKb();
-            engine.deploy(new PipelineYaml().parse(Files.readString(template), template.toString(),
-                    Map.of("pipeline", "octavius-2d-bench", "model", model.name()))).get();
-            long after = anonKb();
-            System.out.printf("weights %.1f MB float32; resident (anonymous) memory added by loading: %.1f MB "
-                            + "(%.1f%%)%n",
-                    model.parameterBytes() / 1e6, (after - before) / 1e3,
-                    100.0 * (after - before) * 1e3 / model.parameterBytes());
-            for (int batch : new int[] {1, 8}) {
-                time(engine, batch, iterations, layers);
+        Path dir = Files.createTempDirectory("random-vit-l14-224-" + layers + "-layers");
+        try (ModelRepository models = new ModelRepository(dir.getParent())) {
+            writeVitL14(dir, layers);
+            Model model = models.openDirectory(dir);
+            Path template = Path.of("../dist/src/main/dist/conf/model-types/octavius-2d.yaml");
+            try (PipelineEngine engine = new PipelineEngine(registry, ref -> model, Device.cpu(),
+                    EngineOptions.DEFAULTS)) {
+                startEngine();
+                long before = anonKb();
+                engine.deploy(new PipelineYaml().parse(Files.readString(template), template.toString(),
+                        Map.of("pipeline", "octavius-2d-bench", "model", dir.toString()))).get();
+                long after = anonKb();
+                System.out.printf("weights %.1f MB float32; resident (anonymous) memory added by loading: %.1f MB "
+                                + "(%.1f%%)%n",
+                        model.parameterBytes() / 1e6, (after - before) / 1e3,
+                        100.0 * (after - before) * 1e3 / model.parameterBytes());
+                if (iterations == 0) {
+                    return; // the memory report alone
+                }
+                for (int batch : new int[] {1, 8}) {
+                    time(engine, batch, iterations, layers);
+                }
             }
+        } finally {
+            RandomCheckpoint.delete(dir);
         }
         fastestGemm(257, iterations);
         fastestGemm(8 * 257, iterations);
@@ -129,7 +144,7 @@ public final class Octavius2dBench {
     }
 
     /** CLIP ViT-L/14 at 224 px in the Hugging Face layout, all 256 patch tokens, and llama_proj into 5120. */
-    private static RandomModel vitL14(int layers) {
+    private static void writeVitL14(Path dir, int layers) throws java.io.IOException {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("model_type", "octavius-2d");
         config.put("hidden_size", D);
@@ -165,7 +180,7 @@ public final class Octavius2dBench {
         }
         shapes.put("llama_proj.weight", new Shape(H, D));
         shapes.put("llama_proj.bias", new Shape(H));
-        return new RandomModel("random-vit-l14-224-" + layers + "-layers", config, shapes);
+        RandomCheckpoint.write(dir, config, shapes);
     }
 
     /** Runs a first GEMM so the native library's own start-up memory is not counted as the encoder's. */
