@@ -23,7 +23,7 @@ import java.util.TreeMap;
 public final class OctaviusMemoryFootprint {
     private static final Map<String, List<String>> PARTS = Map.of(
             "decoder (embeddings, layers, lm_head, LoRA experts, gate)",
-            List.of("model.", "lm_head.", "gating_network."),
+            List.of("model.", "lm_head.", "gating_network.", "llama_model."),
             "image encoder (CLIP tower, llama_proj)", List.of("vision_model.", "llama_proj."),
             "point-cloud encoder (Point-BERT, Resampler3D, llama_proj_3d)",
             List.of("point_encoder.", "resampler_3d.", "pos_3d_proj.", "llama_proj_3d."));
@@ -49,11 +49,21 @@ public final class OctaviusMemoryFootprint {
             octavius.deploy(OctaviusEngine.chat("image-chat", model));
             Rss one = Rss.now();
             System.out.println("image chat deployed:             " + one + "   anon +" + one.minusAnon(base));
+            System.out.println("                                 " + leases(octavius));
             octavius.deploy(OctaviusEngine.sceneChat(model.toString()));
             Rss both = Rss.now();
             System.out.println("image chat and scene chat:       " + both + "   anon +" + both.minusAnon(one)
                     + " for the scene chat");
+            System.out.println("                                 " + leases(octavius));
         }
+    }
+
+    /** What the kernel has leased for weights, and how many decoders it has built. */
+    private static String leases(OctaviusEngine octavius) {
+        Map<String, Long> leases = octavius.engine.devices().status().get(0).leases();
+        return String.format("kernel leases %.1f MB of weights in all; built decoder stages: %d",
+                leases.values().stream().mapToLong(Long::longValue).sum() / 1e6,
+                leases.keySet().stream().filter(owner -> owner.contains("(llm)")).count());
     }
 
     /** The process's resident set from {@code /proc/self/status}, after two collections. */
