@@ -104,6 +104,21 @@ class ServeIT {
             assertArrayEquals(b.get(key).toByteArray(), a.get(key).toByteArray(), key + " differs between gRPC and --local");
         }
 
+        // one Octavius model directory: the image chat (its default pipeline) and the scene chat share one decoder
+        Result devices = moxie("devices", "--target", target);
+        assertEquals(0, devices.code(), devices.output());
+        assertEquals(1, devices.output().lines().filter(line -> line.contains("(llm) of pipeline 'octavius-tiny"))
+                .count(), "one decoder built for both Octavius chats: " + devices.output());
+        for (String[] chat : new String[][] {{"octavius-tiny", "octavius-tiny-image"},
+                {"octavius-tiny-scene", "octavius-tiny-scene"}}) {
+            Path answer = work.resolve(chat[1] + ".npz");
+            Result chatted = moxie("infer", "--target", target, "--pipeline", chat[0], "--input",
+                    HOME.resolve("examples/" + chat[1] + ".npz").toString(), "--output", answer.toString());
+            assertEquals(0, chatted.code(), chatted.output());
+            assertArrayEquals(Npz.read(HOME.resolve("examples/" + chat[1] + ".expected.npz")).get("generated_ids")
+                    .toLongArray(), Npz.read(answer).get("generated_ids").toLongArray(), chat[1]);
+        }
+
         Result noToken = moxie("swap", "--target", target, "--pipeline", "cumo-connector", "--stage", "connector",
                 "--router", "hash");
         assertEquals(1, noToken.code(), noToken.output());

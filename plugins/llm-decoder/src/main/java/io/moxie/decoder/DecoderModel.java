@@ -88,8 +88,8 @@ final class DecoderModel {
         if (fuse) {
             // q, k and v loaded straight into one array: no freed per-projection copies left in the allocator
             NDArray qkv = p.loadConcatenated(keys.subList(0, 3), shapes.subList(0, 3), m);
-            return new Attention(i, c, Projection.dense(qkv), null, proj[3] != null ? proj[3]
-                    : Projection.dense(p.load(keys.get(3), shapes.get(3), m)), rope);
+            Projection out = proj[3] != null ? proj[3] : Projection.dense(p.load(keys.get(3), shapes.get(3), m));
+            return new Attention(i, c, Projection.dense(qkv), null, out, rope);
         }
         int next = 0;
         for (int j = 0; j < 4; j++) {
