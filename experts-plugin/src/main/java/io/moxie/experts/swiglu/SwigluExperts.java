@@ -1,8 +1,6 @@
 package io.moxie.experts.swiglu;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -12,6 +10,7 @@ import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
 import io.moxie.api.ParameterStore;
+import java.util.List;
 
 /**
  * The weights of the {@code E} SwiGLU experts of one layer, Mixtral layout ({@code nn.Linear} {@code [out, in]}, no
@@ -60,11 +59,10 @@ final class SwigluExperts {
         NDArray[] gateUp = new NDArray[e];
         NDArray[] down = new NDArray[e];
         for (int i = 0; i < e; i++) {
-            NDArray gate = params.load(spec.expertKey(W1, i), new Shape(inter, hidden), context.manager());
-            NDArray up = params.load(spec.expertKey(W3, i), new Shape(inter, hidden), context.manager());
-            gateUp[i] = NDArrays.concat(new NDList(gate, up), 0);
-            gate.close();
-            up.close();
+            // gate and up straight into one array: no freed copies left resident in the allocator
+            Shape half = new Shape(inter, hidden);
+            gateUp[i] = params.loadConcatenated(List.of(spec.expertKey(W1, i), spec.expertKey(W3, i)),
+                    List.of(half, half), context.manager());
             down[i] = params.load(spec.expertKey(W2, i), new Shape(hidden, inter), context.manager());
         }
         return new SwigluExperts(gateUp, down, hidden, inter);
