@@ -167,7 +167,8 @@ class GatewayBenchmark {
         for (int c : new int[] {1, 8, 32}) {
             throughput(List.of(stub), pipeline, remote, c, mb);
         }
-        // one connection is handled by one event loop on each side: spread the clients over CHANNELS connections
+        // grpc-java gives each connection one of its event loop threads: spread the clients over CHANNELS connections
+        // (the gateway still serves every connection on its one event loop)
         List<ManagedChannel> extra = new ArrayList<>();
         try {
             List<Caller> stubs = new ArrayList<>(List.of(stub));
@@ -196,8 +197,7 @@ class GatewayBenchmark {
      * CPU time and heap allocation per loopback call by thread group (client and server share the JVM): where the
      * time goes. Allocation does not depend on the machine's load, CPU time does (less than latency).
      */
-    private static void cpuPerCall(Caller stub, String pipeline,
-                                   ModelInferRequest remote) {
+    private static void cpuPerCall(Caller stub, String pipeline, ModelInferRequest remote) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Map<String, long[]> before = byGroup(threads);
         long[] latency = new long[SAMPLES];
