@@ -3,7 +3,14 @@ package io.moxie.gateway;
 import com.google.protobuf.ByteString;
 import io.moxie.gateway.proto.inference.GRPCInferenceServiceGrpc;
 import io.moxie.gateway.proto.inference.ModelInferRequest;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.moxie.gateway.proto.inference.ModelInferResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.moxie.gateway.testing.GatewayFixture;
 import io.moxie.gateway.testing.TestPipelines;
@@ -13,6 +20,8 @@ import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.PipelineStatus;
 import io.moxie.kernel.tensor.HostTensor;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.nio.file.Files;
@@ -31,8 +40,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Gateway overhead benchmark (not a test; see docs/PERFORMANCE.md): the same request in process and over loopback
- * gRPC, medians and ratio, then closed-loop throughput at several concurrencies. Run with
- * {@code mvn -o test -pl platform/gateway -Dtest=GatewayBenchmark -Dmoxie.bench=true}; add
+ * gRPC, medians and ratio, then closed-loop throughput at several concurrencies, on one connection and spread over
+ * {@code -Dmoxie.bench.channels} connections. Run from the repository root with
+ * {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE mvn -o test -pl platform/gateway -am -Dtest=GatewayBenchmark
+ * -Dmoxie.bench=true -Dsurefire.failIfNoSpecifiedTests=false}; add
  * {@code -Dmoxie.bench.home=<a built distribution, e.g. $PWD/dist/target/moxie>} to measure the demo connector
  * pipeline ({@code conf/pipelines/cumo-connector.yaml} on {@code models/cumo-tiny}, with the distribution's bundles)
  * as well.
@@ -45,6 +56,8 @@ class GatewayBenchmark {
     // loopback figures measure the JIT (a tiny pipeline showed +6 ms after 50 calls, +1 ms after 3000)
     private static final int WARM_UP_CALLS = 3000;
     private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Connections for the extra throughput rows ({@code -Dmoxie.bench.channels}, default 2; 1 turns them off). */
+    private static final int CHANNELS = Integer.getInteger("moxie.bench.channels", 2);
 
     @Test
     void gatewayOverheadAndThroughput() throws Exception {
@@ -52,8 +65,8 @@ class GatewayBenchmark {
         try (GatewayFixture fx = GatewayFixture.start(home, GatewayFixture.options(),
                 Map.of("identity", TestPipelines.identity("identity", "float32", 2, false),
                         "moe", TestPipelines.moe("moe", "first")))) {
-            run(fx.kernel, fx.kserve(), "identity", "x", 576, 1024);
-            run(fx.kernel, fx.kserve(), "moe", "x", 576, 64);
+            run(fx.kernel, fx.gateway.port(), fx.channel, "identity", "x", 576, 1024);
+            run(fx.kernel, fx.gateway.port(), fx.channel, "moe", "x", 576, 64);
         }
         String dist = System.getProperty("moxie.bench.home");
         if (dist != null) {
@@ -72,8 +85,7 @@ class GatewayBenchmark {
         Files.copy(dist.resolve("conf/pipelines/cumo-connector.yaml"), home.resolve("conf/pipelines/cumo-connector.yaml"));
         try (Kernel kernel = Kernel.start(KernelOptions.ofHome(home));
              Gateway gateway = Gateway.start(kernel, GatewayFixture.options()).get(60, TimeUnit.SECONDS)) {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext()
-                    .maxInboundMessageSize(64 << 20).flowControlWindow(16 << 20).build();
+            ManagedChannel channel = channel(gateway.port());
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!kernel.engine().contains("cumo-connector")
@@ -84,11 +96,17 @@ class GatewayBenchmark {
                     Thread.sleep(50);
                 }
                 // the shape of examples/cumo-tiny-features.npz: 2 images, 16 tokens, width 48
-                run(kernel, GRPCInferenceServiceGrpc.newBlockingStub(channel), "cumo-connector", "vision_features", 2, 16, 48);
+                run(kernel, gateway.port(), channel, "cumo-connector", "vision_features", 2, 16, 48);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** A channel like the test fixture's: a 16 MiB flow-control window, so large tensors need no window round trips. */
+    private static ManagedChannel channel(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(64 << 20).flowControlWindow(16 << 20).build();
     }
 
     private static void copy(Path from, Path to) throws IOException {
@@ -104,8 +122,9 @@ class GatewayBenchmark {
         }
     }
 
-    private static void run(Kernel kernel, GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub,
-                            String pipeline, String input, long... shape) throws Exception {
+    private static void run(Kernel kernel, int port, Channel channel, String pipeline, String input, long... shape)
+            throws Exception {
+        Caller stub = caller(channel);
         int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (p, q) -> p * q));
         float[] x = new float[n];
         Random r = new Random(1);
@@ -140,12 +159,37 @@ class GatewayBenchmark {
         double a = median(inProcess);
         double b = median(loopback);
         double mb = 4.0 * n / 1e6;
+        System.out.printf("BENCH client %s%n", System.getProperty("moxie.bench.client", "standard"));
         System.out.printf("BENCH %s %s fp32 (%.3f MB): in-process median %.3f ms, loopback gRPC median %.3f ms,"
                 + " ratio %.2f, added %.3f ms (%.0f %%); payload through gateway %.2f GB/s (in+out %.2f GB/s)%n",
                 pipeline, Arrays.toString(shape), mb, a, b, b / a, b - a, 100 * (b - a) / a, mb / b, 2 * mb / b);
         cpuPerCall(stub, pipeline, remote);
         for (int c : new int[] {1, 8, 32}) {
-            throughput(stub, pipeline, remote, c, mb);
+            throughput(List.of(stub), pipeline, remote, c, mb);
+        }
+        // grpc-java gives each connection one of its event loop threads: spread the clients over CHANNELS connections
+        // (the gateway still serves every connection on its one event loop)
+        List<ManagedChannel> extra = new ArrayList<>();
+        try {
+            List<Caller> stubs = new ArrayList<>(List.of(stub));
+            for (int i = 1; i < CHANNELS; i++) {
+                ManagedChannel c = channel(port);
+                extra.add(c);
+                Caller s = caller(c);
+                for (int w = 0; w < 200; w++) {
+                    s.modelInfer(remote); // the new connection's first calls: handshake, HPACK tables
+                }
+                stubs.add(s);
+            }
+            if (stubs.size() > 1) {
+                for (int c : new int[] {8, 32}) {
+                    throughput(stubs, pipeline, remote, c, mb);
+                }
+            }
+        } finally {
+            for (ManagedChannel c : extra) {
+                c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -153,8 +197,7 @@ class GatewayBenchmark {
      * CPU time and heap allocation per loopback call by thread group (client and server share the JVM): where the
      * time goes. Allocation does not depend on the machine's load, CPU time does (less than latency).
      */
-    private static void cpuPerCall(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub, String pipeline,
-                                   ModelInferRequest remote) {
+    private static void cpuPerCall(Caller stub, String pipeline, ModelInferRequest remote) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Map<String, long[]> before = byGroup(threads);
         long[] latency = new long[SAMPLES];
@@ -200,8 +243,8 @@ class GatewayBenchmark {
         return out;
     }
 
-    private static void throughput(GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub shared, String pipeline,
-                                   ModelInferRequest remote, int clients, double mb) throws Exception {
+    private static void throughput(List<Caller> channels,
+                                   String pipeline, ModelInferRequest remote, int clients, double mb) throws Exception {
         AtomicBoolean running = new AtomicBoolean(true);
         LongAdder done = new LongAdder();
         List<long[]> lat = new ArrayList<>();
@@ -212,7 +255,8 @@ class GatewayBenchmark {
             lat.add(s);
             int id = c;
             Thread th = new Thread(() -> {
-                var stub = shared; // stubs are immutable; every client thread shares the one channel
+                // stubs are immutable: clients share them, round robin over the channels
+                var stub = channels.get(id % channels.size());
                 while (running.get()) {
                     long t0 = System.nanoTime();
                     stub.modelInfer(remote);
@@ -242,9 +286,53 @@ class GatewayBenchmark {
             at += counts[c];
         }
         Arrays.sort(all);
-        System.out.printf("BENCH %s concurrency %d: %.1f req/s (%.2f GB/s in), p50 %.2f ms, p99 %.2f ms%n", pipeline,
-                clients, n / secs, n / secs * mb / 1000, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
+        System.out.printf("BENCH %s concurrency %d on %d channel(s): %.1f req/s (%.2f GB/s in), p50 %.2f ms, p99 %.2f ms%n",
+                pipeline, clients, channels.size(), n / secs, n / secs * mb / 1000, all[all.length / 2] / 1e6, all[(int) (all.length * 0.99)] / 1e6);
     }
+
+    /** One client's way to call ModelInfer on a channel. */
+    @FunctionalInterface
+    private interface Caller {
+        ModelInferResponse modelInfer(ModelInferRequest request);
+    }
+
+    /**
+     * The generated blocking stub ({@code -Dmoxie.bench.client=standard}, the default), or the same call with a
+     * response parser that copies the message once into an array of its own and parses it with aliasing
+     * ({@code aliasing}): grpc-java's default parser copies it into a thread-local array, then every byte field
+     * out of that again. What a client can save on its side of the same wire traffic.
+     */
+    private static Caller caller(Channel channel) {
+        if ("aliasing".equals(System.getProperty("moxie.bench.client", "standard"))) {
+            return request -> ClientCalls.blockingUnaryCall(channel, ALIASING_INFER, CallOptions.DEFAULT, request);
+        }
+        return GRPCInferenceServiceGrpc.newBlockingStub(channel)::modelInfer;
+    }
+
+    private static final MethodDescriptor<ModelInferRequest, ModelInferResponse> ALIASING_INFER =
+            GRPCInferenceServiceGrpc.getModelInferMethod().toBuilder()
+                    .setResponseMarshaller(new MethodDescriptor.Marshaller<ModelInferResponse>() {
+                        @Override
+                        public InputStream stream(ModelInferResponse value) {
+                            return value.toByteString().newInput();
+                        }
+
+                        @Override
+                        public ModelInferResponse parse(InputStream stream) {
+                            try {
+                                // grpc-java's received-message stream knows its length (KnownLength)
+                                byte[] bytes = new byte[stream.available()];
+                                if (stream.readNBytes(bytes, 0, bytes.length) != bytes.length || stream.read() != -1) {
+                                    throw new IOException("response stream did not report its length");
+                                }
+                                CodedInputStream in = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+                                in.enableAliasing(true);
+                                return ModelInferResponse.parseFrom(in);
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
+                    }).build();
 
     private static double median(long[] v) {
         long[] c = v.clone();

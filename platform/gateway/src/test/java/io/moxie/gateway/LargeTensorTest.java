@@ -36,7 +36,8 @@ class LargeTensorTest {
     @BeforeAll
     void start(@TempDir Path home) throws Exception {
         fx = GatewayFixture.start(home, GatewayFixture.options(),
-                Map.of("identity", TestPipelines.identity("identity", "float32", 2, false)));
+                Map.of("identity", TestPipelines.identity("identity", "float32", 2, false),
+                        "moe", TestPipelines.moe("moe", "first")));
     }
 
     @AfterAll
@@ -87,6 +88,38 @@ class LargeTensorTest {
                         .setData(ByteString.copyFrom(data)))
                 .build());
         assertArrayEquals(data, r.getOutputs(0).getData().toByteArray());
+    }
+
+    @Test
+    void computedOutputsOutliveTheRequestMemory() throws Exception {
+        // y = 1.5 x is a new array in each request's memory scope, which closes before the response is written: the
+        // response must hold its own copy, intact while other requests reuse the freed memory
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 18; i++) {
+                int seed = 100 + i;
+                calls.add(pool.submit(() -> {
+                    byte[] data = floats(576 * 1024, seed);
+                    java.nio.FloatBuffer x = java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .asFloatBuffer();
+                    java.nio.ByteBuffer expected = java.nio.ByteBuffer.allocate(data.length)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    while (x.hasRemaining()) {
+                        expected.putFloat(x.get() * 1.5f);
+                    }
+                    ModelInferResponse r = fx.kserve().modelInfer(KServeApiTest.raw("moe", "x", "FP32",
+                            new long[] {576, 1024}, data).build());
+                    assertArrayEquals(expected.array(), r.getRawOutputContents(0).toByteArray(), "seed " + seed);
+                    return null;
+                }));
+            }
+            for (Future<?> c : calls) {
+                c.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

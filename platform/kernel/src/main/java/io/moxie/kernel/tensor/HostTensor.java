@@ -54,9 +54,16 @@ public final class HostTensor {
         return new HostTensor(DataType.UINT8, new long[] {bytes.length}, ByteBuffer.wrap(bytes));
     }
 
-    /** Copies an NDArray to the host. */
+    /**
+     * Copies an NDArray to the host: one copy, from the array's memory straight into the tensor's heap buffer. The
+     * result owns its bytes, so it stays valid after the array and its manager close (a response built from it may
+     * be written after the request's memory scope closed).
+     */
     public static HostTensor copyOf(NDArray array) {
         long expected = array.getShape().size() * array.getDataType().getNumOfBytes();
+        // toByteBuffer() copies once, into a new heap array of its own that nothing else references: the tensor
+        // wraps it as it is (toByteBuffer(true) would share the memory, but a strided view would then leave a
+        // contiguous temporary in the array's manager, possibly a long-lived one)
         ByteBuffer src = array.toByteBuffer();
         if (src.remaining() != expected) {
             // a strided view (a slice, a transpose) hands back its whole storage: copy it into row-major order
@@ -64,18 +71,17 @@ public final class HostTensor {
                 return copyOf(contiguous.reshape(array.getShape()));
             }
         }
-        ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(src.order(ByteOrder.LITTLE_ENDIAN));
-        copy.flip();
-        return new HostTensor(array.getDataType(), array.getShape().getShape(), copy);
+        return new HostTensor(array.getDataType(), array.getShape().getShape(), src);
     }
 
-    /** Creates an NDArray with this tensor's contents in {@code manager}. */
+    /**
+     * Creates an NDArray with this tensor's contents in {@code manager}: one copy, into memory the engine allocates
+     * (uninitialized, owned by the new array, freed when {@code manager} closes); see {@link NativeTransfer}.
+     *
+     * @throws IllegalArgumentException for bfloat16 on the PyTorch engine, which cannot hold it
+     */
     public NDArray toNDArray(NDManager manager) {
-        ByteBuffer direct = manager.allocateDirect(data.remaining());
-        direct.put(data.duplicate());
-        direct.rewind();
-        return manager.create(direct, new Shape(shape), dataType);
+        return NativeTransfer.fill(manager, data(), new Shape(shape), dataType);
     }
 
     public DataType dataType() {
