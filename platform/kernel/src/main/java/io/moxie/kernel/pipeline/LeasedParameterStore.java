@@ -48,10 +48,15 @@ final class LeasedParameterStore implements ParameterStore {
 
     @Override
     public NDArray load(String key, NDManager manager) {
-        DataType stored = delegate.storedType(key);
+        lease.reserve(allocatedBytes(delegate, key), "tensor '" + key + "' of model '" + modelName() + "'");
+        return delegate.load(key, manager);
+    }
+
+    /** Returns the bytes loading a tensor allocates, known from the checkpoint's header alone. */
+    static long allocatedBytes(ParameterStore store, String key) {
+        DataType stored = store.storedType(key);
         // floating-point tensors are widened to float32 on load: lease what will be allocated, not what is stored
         int itemBytes = stored.isFloating() ? 4 : stored.getNumOfBytes();
-        lease.reserve(delegate.shape(key).size() * itemBytes, "tensor '" + key + "' of model '" + modelName() + "'");
-        return delegate.load(key, manager);
+        return store.shape(key).size() * itemBytes;
     }
 }
