@@ -127,12 +127,6 @@ public final class DeviceManager {
         return slot(device).compute;
     }
 
-    /** Returns whether a device is simulated (accounted on its own, computing on the host). */
-    public boolean isSimulated(Device device) {
-        Slot s = slot(device);
-        return !s.compute.equals(s.device);
-    }
-
     /** Returns the bytes still free to lease on a device. */
     public synchronized long freeBytes(Device device) {
         Slot s = slot(device);
