@@ -9,6 +9,7 @@ import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import io.moxie.routers.TopKRouterFactory;
+import java.util.Map;
 
 /**
  * A component built outside a pipeline: its weights come from a store, its memory is a sub-manager of the caller's
@@ -20,12 +21,20 @@ final class BenchComponent implements ComponentContext {
     private final ParameterStore parameters;
     private final NDManager manager;
     private final ExpertBankFactory experts;
+    private final Config config;
 
     BenchComponent(String name, ParameterStore parameters, NDManager parent, ExpertBankFactory experts) {
+        this(name, parameters, parent, experts, Map.of());
+    }
+
+    /** @param settings the stage settings the component sees as its configuration (e.g. {@code offload_budget}) */
+    BenchComponent(String name, ParameterStore parameters, NDManager parent, ExpertBankFactory experts,
+                   Map<String, ?> settings) {
         this.name = name;
         this.parameters = parameters;
         this.manager = parent.newSubManager();
         this.experts = experts;
+        this.config = new Config(settings, name);
     }
 
     @Override
@@ -35,7 +44,7 @@ final class BenchComponent implements ComponentContext {
 
     @Override
     public Config config() {
-        return Config.empty(name);
+        return config;
     }
 
     @Override

@@ -10,7 +10,9 @@ import io.moxie.encoders.s2.S2MergeStageFactory;
 import io.moxie.encoders.s2.S2SplitStageFactory;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
+import io.moxie.experts.OffloadedMlpExpertBankFactory;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
+import io.moxie.kernel.device.DeviceManager;
 import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.pipeline.EngineListener;
 import io.moxie.kernel.pipeline.EngineOptions;
@@ -41,6 +43,11 @@ final class TestEngine implements AutoCloseable {
     private final PipelineEngine engine;
 
     TestEngine(Path scratch) {
+        this(scratch, new DeviceManager(Map.of(Device.cpu(), Long.MAX_VALUE)));
+    }
+
+    /** An engine whose stages are leased on {@code devices} (simulated devices, for placement tests). */
+    TestEngine(Path scratch, DeviceManager devices) {
         ComponentRegistry registry = new ComponentRegistry();
         registry.register(ComponentKind.STAGE, new ClipPreprocessStageFactory(), "encoders-plugin");
         registry.register(ComponentKind.STAGE, new S2SplitStageFactory(), "encoders-plugin");
@@ -54,8 +61,9 @@ final class TestEngine implements AutoCloseable {
         registry.register(ComponentKind.EXPERTS, new MlpExpertBankFactory(), "experts-plugin");
         registry.register(ComponentKind.EXPERTS, new GroupedMlpExpertBankFactory(), "experts-plugin");
         registry.register(ComponentKind.EXPERTS, new BlasMlpExpertBankFactory(), "experts-plugin");
+        registry.register(ComponentKind.EXPERTS, new OffloadedMlpExpertBankFactory(), "experts-plugin");
         repository = new ModelRepository(scratch);
-        engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)), Device.cpu(),
+        engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)), devices,
                 EngineOptions.DEFAULTS);
     }
 
@@ -103,6 +111,16 @@ final class TestEngine implements AutoCloseable {
             futures.forEach(f -> out.add(f.join().outputs()));
             return out;
         }
+    }
+
+    /** Returns the devices and their leases. */
+    DeviceManager devices() {
+        return engine.devices();
+    }
+
+    /** Removes a pipeline and waits until its version is closed. */
+    void remove(String pipeline) {
+        engine.remove(pipeline).join();
     }
 
     /** Returns how many arrays the engine holds (weights of deployed versions plus anything leaked). */

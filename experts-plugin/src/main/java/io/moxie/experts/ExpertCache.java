@@ -65,7 +65,10 @@ final class ExpertCache implements AutoCloseable {
             NDArray[] src = host.apply(e);
             NDArray[] copy = new NDArray[src.length];
             for (int i = 0; i < src.length; i++) {
-                copy[i] = src[i].toDevice(device, true);
+                // DJL's toDevice(d, true) returns an alias, not a copy, when the array already lives on d (PyTorch's
+                // to() is a no-op then): host-to-host paging would page nothing and the budget would bound nothing.
+                // duplicate() makes the copy a transfer to an accelerator makes.
+                copy[i] = src[i].getDevice().equals(device) ? src[i].duplicate() : src[i].toDevice(device, true);
                 copy[i].attach(manager);
             }
             r = new Resident(copy);

@@ -128,6 +128,23 @@ class OffloadedMlpExpertBankTest {
     }
 
     @Test
+    void pagingFromHostToHostMakesARealCopy() throws Exception {
+        NDArray[] host = {manager.ones(new Shape(4)), manager.ones(new Shape(2)), manager.ones(new Shape(4)),
+            manager.ones(new Shape(2))};
+        try (NDManager resident = manager.newSubManager();
+             ExpertCache cache = new ExpertCache(48, 48, resident, manager.getDevice(), e -> host)) {
+            NDArray[] paged = cache.acquire(0);
+            try {
+                paged[0].set(new ai.djl.ndarray.index.NDIndex("0"), 5f);
+                assertEquals(1f, host[0].getFloat(0), "the resident copy must not share the host copy's memory");
+                assertEquals(48L, cache.counters().get("offload_resident_bytes"));
+            } finally {
+                cache.release(0);
+            }
+        }
+    }
+
+    @Test
     void aBudgetBelowOneExpertIsRefusedAtCreate() {
         MoxieException e = assertThrows(MoxieException.class,
                 () -> new OffloadedMlpExpertBankFactory().create(experts("100B"), spec()));

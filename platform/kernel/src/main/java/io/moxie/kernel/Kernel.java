@@ -54,7 +54,7 @@ public final class Kernel implements AutoCloseable {
         this.felix = new FelixHost(options.bundlesDir(), options.pluginsDir(), registry);
         registry.register(ComponentKind.STAGE, new IdentityStageFactory(), "moxie-kernel (built in)");
         Engine.getInstance(); // before anything else touches DJL: see FelixHost.start
-        DeviceManager devices = DeviceManager.discover(options.devices().capacities(), options.devices().reserveBytes());
+        DeviceManager devices = DeviceManager.discover(options.devices());
         this.engine = new PipelineEngine(registry, this::resolveModel, devices, options.engine());
         this.scheduler = new Scheduler(engine, options.scheduler());
     }

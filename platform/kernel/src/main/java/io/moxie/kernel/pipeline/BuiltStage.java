@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A built stage with everything it owns: its memory scope (its weights), its device lease, the providers it was
+ * A built stage with everything it owns: its memory scope (its weights), its device leases (the stage's, and one per
+ * device its experts are spread over), the providers it was
  * built from and its MoE layers. Shared by every compiled version, of any pipeline, whose stage has the same
  * identity (see {@link StageCache}); closed when the last of them releases it.
  */
@@ -22,18 +23,18 @@ final class BuiltStage {
     final String key;
     final Stage stage;
     final NDManager manager;
-    final Lease lease;
+    final List<Lease> leases;
     final Map<String, Provider> providers;
     final List<MoeLayer> moeLayers;
     final Device device;
     int references; // guarded by the StageCache
 
-    BuiltStage(String key, Stage stage, NDManager manager, Lease lease, Map<String, Provider> providers,
+    BuiltStage(String key, Stage stage, NDManager manager, List<Lease> leases, Map<String, Provider> providers,
                List<MoeLayer> moeLayers, Device device) {
         this.key = key;
         this.stage = stage;
         this.manager = manager;
-        this.lease = lease;
+        this.leases = List.copyOf(leases);
         this.providers = Map.copyOf(providers);
         this.moeLayers = List.copyOf(moeLayers);
         this.device = device;
@@ -46,8 +47,6 @@ final class BuiltStage {
             LOG.warn("closing stage {} failed: {}", key, e.toString());
         }
         manager.close();
-        if (lease != null) {
-            lease.close();
-        }
+        leases.forEach(Lease::close);
     }
 }

@@ -49,7 +49,7 @@ final class LeasedParameterStore implements ParameterStore {
 
     @Override
     public NDArray load(String key, NDManager manager) {
-        lease.reserve(allocatedBytes(key), "tensor '" + key + "' of model '" + modelName() + "'");
+        lease.reserve(allocatedBytes(delegate, key), "tensor '" + key + "' of model '" + modelName() + "'");
         return delegate.load(key, manager);
     }
 
@@ -57,16 +57,17 @@ final class LeasedParameterStore implements ParameterStore {
     public NDArray loadConcatenated(List<String> keys, List<Shape> expected, NDManager manager) {
         long bytes = 0;
         for (String key : keys) {
-            bytes += allocatedBytes(key);
+            bytes += allocatedBytes(delegate, key);
         }
         lease.reserve(bytes, "tensors " + keys + " of model '" + modelName() + "'");
         return delegate.loadConcatenated(keys, expected, manager);
     }
 
-    private long allocatedBytes(String key) {
-        DataType stored = delegate.storedType(key);
+    /** Returns the bytes loading a tensor allocates, known from the checkpoint's header alone. */
+    static long allocatedBytes(ParameterStore store, String key) {
+        DataType stored = store.storedType(key);
         // floating-point tensors are widened to float32 on load: lease what will be allocated, not what is stored
         int itemBytes = stored.isFloating() ? 4 : stored.getNumOfBytes();
-        return delegate.shape(key).size() * itemBytes;
+        return store.shape(key).size() * itemBytes;
     }
 }

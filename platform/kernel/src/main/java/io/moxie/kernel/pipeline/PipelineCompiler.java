@@ -58,10 +58,11 @@ final class PipelineCompiler {
                         new MoxieException(where + ": no stage kind '" + s.kind() + "' is installed (installed: "
                                 + registry.list(ComponentKind.STAGE).stream().map(Provider::name).distinct().toList() + ")"));
                 Device stageDevice = placement(s, where);
+                List<Device> expertDevices = expertPlacement(s, where);
                 Model model = s.model() == null ? null : models.resolve(s.model());
                 String identity = identity(s, provider, model, stageDevice);
                 BuiltStage stage = stages.acquire(identity,
-                        () -> build(identity, def, version, s, provider, model, stageDevice, where));
+                        () -> build(identity, def, version, s, provider, model, stageDevice, expertDevices, where));
                 built.add(new CompiledPipeline.CompiledStage(s, stage));
                 checkWiring(def, s, stage.stage, produced);
                 Map<String, TensorSpec> wired = new HashMap<>();
@@ -116,26 +117,40 @@ final class PipelineCompiler {
         return key.toString();
     }
 
-    /** Builds a stage in a memory scope and lease of its own, which it keeps for as long as any version uses it. */
+    /**
+     * Builds a stage in a memory scope and leases of its own (one on the stage's device, and one per device its
+     * experts are spread over), which it keeps for as long as any version uses it.
+     */
     private BuiltStage build(String identity, PipelineDefinition def, int version, StageDefinition s,
-                             Provider provider, Model model, Device stageDevice, String where) {
-        NDManager manager = root.newSubManager(stageDevice);
+                             Provider provider, Model model, Device stageDevice, List<Device> expertDevices,
+                             String where) {
+        Device compute = devices.computeDevice(stageDevice);
+        NDManager manager = root.newSubManager(compute);
         manager.setName("stage-" + s.kind() + "-" + s.name());
-        Lease lease = null;
+        List<Lease> leases = new ArrayList<>();
+        String owner = "stage '" + s.name() + "' (" + s.kind() + ") of pipeline '" + def.name() + "' v" + version;
         try {
             Config config;
             ParameterStore params;
+            ExpertSpread spread = null;
             if (model != null) {
                 config = model.config().with(s.config(), where + " (model '" + model.name() + "')");
-                lease = devices.lease(stageDevice, "stage '" + s.name() + "' (" + s.kind() + ") of pipeline '"
-                        + def.name() + "' v" + version);
+                Lease lease = devices.lease(stageDevice, owner);
+                leases.add(lease);
                 params = new LeasedParameterStore(model.parameters(), lease);
+                if (expertDevices != null) {
+                    spread = new ExpertSpread(devices, expertDevices, model.parameters(), owner, leases::add);
+                }
             } else {
                 config = new Config(s.config(), where);
                 params = new EmptyParameterStore(s.name());
+                if (expertDevices != null) {
+                    throw new PipelineDefinitionException(where + ": placement 'experts: spread' needs a model to "
+                            + "read the experts from");
+                }
             }
             StageContext context = new StageContext(def.name(), s, config, params,
-                    model == null ? null : model.directory(), manager, stageDevice, registry);
+                    model == null ? null : model.directory(), manager, compute, registry, spread);
             Stage stage;
             try {
                 stage = provider.factoryAs(StageFactory.class).create(context);
@@ -146,13 +161,10 @@ final class PipelineCompiler {
             }
             Map<String, Provider> used = new LinkedHashMap<>(context.usedProviders());
             used.put(ComponentKind.STAGE + ":" + s.kind(), provider);
-            return new BuiltStage(identity, stage, manager, lease, used,
-                    context.moeLayers(), stageDevice);
+            return new BuiltStage(identity, stage, manager, leases, used, context.moeLayers(), compute);
         } catch (RuntimeException e) {
             manager.close();
-            if (lease != null) {
-                lease.close();
-            }
+            leases.forEach(Lease::close);
             throw e;
         }
     }
@@ -186,17 +198,71 @@ final class PipelineCompiler {
         if (pinned == null) {
             return device;
         }
-        Device d;
         try {
-            d = Device.fromName(String.valueOf(pinned));
-        } catch (RuntimeException e) {
-            throw new PipelineDefinitionException(where + ": device '" + pinned + "' is not a device name (cpu(), gpu(0))");
+            return devices.device(String.valueOf(pinned));
+        } catch (IllegalArgumentException e) {
+            throw new PipelineDefinitionException(where + ": device: " + e.getMessage());
         }
-        if (devices.status().stream().noneMatch(st -> st.name().equals(d.toString()))) {
-            throw new PipelineDefinitionException(where + ": device " + d + " is not available (devices: "
-                    + devices.status().stream().map(st -> st.name()).toList() + ")");
+    }
+
+    /**
+     * The devices the stage's experts are spread over, from {@code placement: {experts: spread, devices: [sim(0),
+     * sim(1)]}} in its config (devices default to every device but the host CPU), or null when its experts stay on
+     * the stage's device ({@code experts: stage}, the default).
+     */
+    private List<Device> expertPlacement(StageDefinition s, String where) {
+        Object setting = s.config().get("placement");
+        if (setting == null) {
+            return null;
         }
-        return d;
+        String example = " (e.g. placement: {experts: spread, devices: [gpu(0), gpu(1)]})";
+        if (!(setting instanceof Map<?, ?> p)) {
+            throw new PipelineDefinitionException(where + ": placement must be a mapping" + example);
+        }
+        for (Object key : p.keySet()) {
+            if (!"experts".equals(key) && !"devices".equals(key)) {
+                throw new PipelineDefinitionException(where + ": unknown placement setting '" + key
+                        + "' (settings: experts, devices)");
+            }
+        }
+        Object experts = p.get("experts");
+        if (experts == null || "stage".equals(experts)) {
+            if (p.get("devices") != null) {
+                throw new PipelineDefinitionException(where + ": placement.devices needs 'experts: spread'" + example);
+            }
+            return null;
+        }
+        if (!"spread".equals(experts)) {
+            throw new PipelineDefinitionException(where + ": placement.experts must be 'spread' or 'stage', got '"
+                    + experts + "'");
+        }
+        Object listed = p.get("devices");
+        if (listed == null) {
+            List<Device> all = devices.devices().stream().filter(d -> !d.equals(Device.cpu())).toList();
+            if (all.isEmpty()) {
+                throw new PipelineDefinitionException(where + ": placement 'experts: spread' found no device but the "
+                        + "host CPU: list the devices in placement.devices, or configure simulated devices "
+                        + "(devices.simulated in conf/moxie.yaml)");
+            }
+            return all;
+        }
+        if (!(listed instanceof List<?> names) || names.isEmpty()) {
+            throw new PipelineDefinitionException(where + ": placement.devices must be a non-empty list" + example);
+        }
+        List<Device> out = new ArrayList<>();
+        for (Object name : names) {
+            Device d;
+            try {
+                d = devices.device(String.valueOf(name));
+            } catch (IllegalArgumentException e) {
+                throw new PipelineDefinitionException(where + ": placement.devices: " + e.getMessage());
+            }
+            if (out.contains(d)) {
+                throw new PipelineDefinitionException(where + ": placement.devices lists " + d + " twice");
+            }
+            out.add(d);
+        }
+        return List.copyOf(out);
     }
 
     private static void checkWiring(PipelineDefinition def, StageDefinition s, Stage stage, Map<String, TensorSpec> produced) {

@@ -21,7 +21,8 @@ import java.util.Map;
 /**
  * The {@link ComponentContext} of one stage of one compiled version. Resolves the router and expert bank the stage
  * definition names and remembers which providers it used, so the engine knows which plugin changes affect the
- * version.
+ * version. With the placement {@code experts: spread}, the expert banks it builds are spread over devices
+ * ({@link ExpertSpread}).
  */
 final class StageContext implements ComponentContext {
     private final String pipeline;
@@ -32,11 +33,13 @@ final class StageContext implements ComponentContext {
     private final NDManager manager;
     private final Device device;
     private final ComponentRegistry registry;
+    private final ExpertSpread spread;
     private final Map<String, Provider> used = new LinkedHashMap<>();
     private final java.util.List<MoeLayer> layers = new java.util.ArrayList<>();
 
     StageContext(String pipeline, StageDefinition stage, Config config, ParameterStore parameters,
-                 java.nio.file.Path modelDirectory, NDManager manager, Device device, ComponentRegistry registry) {
+                 java.nio.file.Path modelDirectory, NDManager manager, Device device, ComponentRegistry registry,
+                 ExpertSpread spread) {
         this.modelDirectory = modelDirectory;
         this.pipeline = pipeline;
         this.stage = stage;
@@ -45,6 +48,7 @@ final class StageContext implements ComponentContext {
         this.manager = manager;
         this.device = device;
         this.registry = registry;
+        this.spread = spread;
     }
 
     @Override
@@ -87,7 +91,8 @@ final class StageContext implements ComponentContext {
         Provider routerProvider = resolve(ComponentKind.ROUTER, stage.router(), where);
         Provider expertsProvider = resolve(ComponentKind.EXPERTS, stage.experts(), where);
         Router router = routerProvider.factoryAs(RouterFactory.class).create(this, spec);
-        ExpertBank experts = expertsProvider.factoryAs(ExpertBankFactory.class).create(this, spec);
+        ExpertBankFactory factory = expertsProvider.factoryAs(ExpertBankFactory.class);
+        ExpertBank experts = spread == null ? factory.create(this, spec) : spread.build(this, factory, spec);
         KernelMoeLayer layer = new KernelMoeLayer(spec.layer(), router, experts);
         layers.add(layer);
         return layer;

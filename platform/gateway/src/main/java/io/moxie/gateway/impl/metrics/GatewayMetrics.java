@@ -192,11 +192,21 @@ public final class GatewayMetrics implements EngineListener, SchedulerListener {
     }
 
     private void writeLeases(PrometheusText out) {
+        // each family's samples together: the text format does not allow families to interleave
+        List<DeviceStatus> devices = engine.devices().status();
         out.header("moxie_device_leased_bytes", "Bytes of weights leased on each device.", "gauge");
-        out.header("moxie_device_capacity_bytes", "Bytes that may be leased on each device.", "gauge");
-        for (DeviceStatus d : engine.devices().status()) {
+        for (DeviceStatus d : devices) {
             out.sample("moxie_device_leased_bytes", List.of("device"), List.of(d.name()), d.leasedBytes());
+        }
+        out.header("moxie_device_capacity_bytes", "Bytes that may be leased on each device.", "gauge");
+        for (DeviceStatus d : devices) {
             out.sample("moxie_device_capacity_bytes", List.of("device"), List.of(d.name()), d.capacityBytes());
+        }
+        // one series per lease: a stage's weights, or one device's share of a layer's experts spread over devices
+        out.header("moxie_device_lease_bytes", "Bytes leased on each device by each owner.", "gauge");
+        for (DeviceStatus d : devices) {
+            d.leases().forEach((owner, bytes) -> out.sample("moxie_device_lease_bytes", List.of("device", "owner"),
+                    List.of(d.name(), owner), bytes));
         }
     }
 
