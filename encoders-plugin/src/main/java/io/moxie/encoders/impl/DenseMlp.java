@@ -45,10 +45,6 @@ public final class DenseMlp {
         return new DenseMlp(fc1Weight, fc1Bias, fc2Weight, fc2Bias, activation, blas);
     }
 
-    /** Returns this MLP running on DJL whatever is available (same weights; for comparisons). */
-    public DenseMlp onDjl() {
-        return new DenseMlp(fc1Weight, fc1Bias, fc2Weight, fc2Bias, activation, null);
-    }
 
     /**
      * Loads the two linears {@code fc1 [I, inputSize]} and {@code fc2 [*, I]} from the given key prefixes (each
