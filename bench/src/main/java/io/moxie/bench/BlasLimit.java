@@ -62,6 +62,11 @@ final class BlasLimit {
         }
     }
 
+    /** Returns whether the call runs on OpenBLAS' own threads (which spin a while after it). */
+    boolean threaded() {
+        return mode == Mode.THREADED;
+    }
+
     double flops() {
         return 2.0 * m * k * n;
     }

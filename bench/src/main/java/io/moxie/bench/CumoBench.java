@@ -51,6 +51,8 @@ public final class CumoBench {
     private static final int N = 576;
     private static final int CIN = 2048;
     private static final int H = 4096;
+    /** Untimed wait after a candidate that leaves spinning threads behind (the peer, a threaded OpenBLAS call). */
+    private static final long SETTLE_MS = 300;
 
     private final Options options;
     private final StringBuilder report = new StringBuilder();
@@ -76,7 +78,8 @@ public final class CumoBench {
         line("- threads: Moxie " + moxieThreads() + " (one fork-join part of single-threaded OpenBLAS GEMMs per core), "
                 + "PyTorch reference asked for " + options.referenceThreads + " intra-op (0: torch's default)");
         line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds, candidates interleaved "
-                + "(each round runs every candidate once, order rotated); medians");
+                + "(each round runs every candidate once, order rotated; an untimed " + SETTLE_MS + " ms pause after the "
+                + "PyTorch peer and after threaded OpenBLAS limits, whose idle threads spin); medians");
         Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
         engine.setRandomSeed(0);
         boolean micro = options.parts.stream().anyMatch(p -> !p.equals("vision"));
@@ -251,14 +254,15 @@ public final class CumoBench {
         candidates.forEach(c -> kinds.add(Kind.MOXIE));
         if (peer != null && workload != null) {
             candidates.add(new Interleaved.Candidate("PyTorch eager, authors' loop (the reference's bench code, timed "
-                    + "in the same rounds)", () -> peer.call(workload)));
+                    + "in the same rounds)", () -> peer.call(workload), Interleaved.pause(SETTLE_MS)));
             flopCounts.add(flops);
             kinds.add(Kind.PEER);
         }
         for (BlasLimit limit : new BlasLimit[] {new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, true, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.SPLIT)}) {
-            candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run));
+            candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run,
+                    limit.threaded() ? Interleaved.pause(SETTLE_MS) : () -> { }));
             flopCounts.add(limit.flops());
             kinds.add(Kind.LIMIT);
         }
