@@ -4,7 +4,9 @@ candidates (bench/, docs/PERFORMANCE.md).
 
 The two workloads are built exactly as `cumo_reference.py bench` builds them (same seeds, sizes, weights and code:
 the reference's own `full_config`, `random_weights`, `attention`, `moe_forward`, `linear`, `activation`), then each
-line read on stdin runs one call: `layer` or `connector`; the reply is its time in ms. `ready` is printed once set up.
+line read on stdin runs one call: `layer` or `connector`; the reply is its time in ms. `ready N` is printed once set up,
+N being torch's intra-op thread count: the second argument sets it (Moxie's benchmark passes the thread count Moxie
+itself uses, so both sides have the same cores), without it torch keeps its own default.
 Timing the peer in the same rounds as Moxie's candidates is what makes the ratio mean something on a shared machine;
 the reference's own `bench` is still run before and after for the record.
 """
@@ -24,6 +26,8 @@ def main():
     import torch.nn.functional as F
     import cumo_reference as r
 
+    if len(sys.argv) > 2 and int(sys.argv[2]) > 0:
+        torch.set_num_threads(int(sys.argv[2]))
     torch.set_grad_enabled(False)
     torch.manual_seed(0)
     # (a) one CLIP-MoE layer at CuMo size: as in cumo_reference.bench
@@ -57,7 +61,7 @@ def main():
         return r.moe_forward(xf, gw, experts_b, k)[0]
 
     calls = {"layer": layer, "connector": connector}
-    print("ready", flush=True)
+    print(f"ready {torch.get_num_threads()}", flush=True)
     for line in sys.stdin:
         name = line.strip()
         if not name:

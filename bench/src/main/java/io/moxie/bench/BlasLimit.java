@@ -1,15 +1,11 @@
 package io.moxie.bench;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteOrder;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
+import io.moxie.blas.SharedMemory;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinTask;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * The limit: (about) a given FLOP count through OpenBLAS {@code cblas_sgemm}, {@code [m x k] @ [k x n]} with {@code n}
@@ -33,19 +29,15 @@ final class BlasLimit {
 
     /** @param transposedB B stored {@code [n, k]} (weights layout, {@code A · Bᵀ}) instead of {@code [k, n]} */
     BlasLimit(NDManager manager, int m, int k, double flops, boolean transposedB, Mode mode) {
-        Loader.load(openblas_nolapack.class);
+        OpenBlas.require("the limit GEMM", "The benchmark needs org.bytedeco:openblas for this platform.");
         this.m = m;
         this.k = k;
         this.n = (int) Math.max(1, Math.round(flops / (2.0 * m * k)));
         this.transposedB = transposedB;
         this.mode = mode;
-        this.a = floats(manager.randomNormal(new Shape(m, k)));
-        this.b = floats(manager.randomNormal(transposedB ? new Shape(n, k) : new Shape(k, n)));
-        this.c = floats(manager.create(new Shape(m, n)));
-    }
-
-    private static FloatBuffer floats(NDArray array) {
-        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        this.a = SharedMemory.floats(manager.randomNormal(new Shape(m, k)));
+        this.b = SharedMemory.floats(manager.randomNormal(transposedB ? new Shape(n, k) : new Shape(k, n)));
+        this.c = SharedMemory.floats(manager.create(new Shape(m, n)));
     }
 
     void run() {
@@ -57,20 +49,22 @@ final class BlasLimit {
             org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
             return;
         }
-        List<ForkJoinTask<?>> parts = new ArrayList<>();
-        for (int p = 1; p < cores; p++) {
-            int first = m * p / cores;
-            int end = m * (p + 1) / cores;
-            parts.add(ForkJoinTask.adapt(() -> gemm(first, end)).fork());
-        }
-        gemm(0, m / cores);
-        parts.forEach(ForkJoinTask::join);
+        Parts.run(cores, p -> gemm(Parts.bound(m, p, cores), Parts.bound(m, p + 1, cores)));
     }
 
     private void gemm(int first, int end) {
-        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                transposedB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans, end - first, n, k, 1f,
-                a.slice(first * k, (end - first) * k), k, b, transposedB ? k : n, 0f, c.slice(first * n, (end - first) * n), n);
+        FloatBuffer rows = SharedMemory.rows(a, first, end - first, k);
+        FloatBuffer out = SharedMemory.rows(c, first, end - first, n);
+        if (transposedB) {
+            OpenBlas.gemmNT(end - first, n, k, 1f, rows, k, b, k, 0f, out, n);
+        } else {
+            OpenBlas.gemmNN(end - first, n, k, 1f, rows, k, b, n, 0f, out, n);
+        }
+    }
+
+    /** Returns whether the call runs on OpenBLAS' own threads (which spin a while after it). */
+    boolean threaded() {
+        return mode == Mode.THREADED;
     }
 
     double flops() {

@@ -37,7 +37,9 @@ import java.util.Map;
  *       ({@link VisionBench}).</li>
  * </ul>
  * Run it with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line (docs/PERFORMANCE.md): the
- * variables are for tests, and the reference child process inherits the same environment.
+ * variables are for tests, and the reference child process inherits the same environment. The reference runs torch
+ * with as many intra-op threads as Moxie uses cores ({@code availableProcessors}; {@code --reference-threads N} to
+ * override, 0 for torch's default), and the tables say how many each side used.
  */
 public final class CumoBench {
     private static final int T = 577;
@@ -49,11 +51,15 @@ public final class CumoBench {
     private static final int N = 576;
     private static final int CIN = 2048;
     private static final int H = 4096;
+    /** Untimed wait after a candidate that leaves spinning threads behind (the peer, a threaded OpenBLAS call). */
+    private static final long SETTLE_MS = 300;
 
     private final Options options;
     private final StringBuilder report = new StringBuilder();
     /** The reference's workloads, timed in the same rounds; null without {@code --no-reference}. */
     private ReferencePeer peer;
+    /** The peer's torch intra-op threads as it reported them; -1 without a peer. */
+    private int peerThreads = -1;
 
     private CumoBench(Options options) {
         this.options = options;
@@ -69,8 +75,11 @@ public final class CumoBench {
         line("");
         line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
         line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        line("- threads: Moxie " + moxieThreads() + " (one fork-join part of single-threaded OpenBLAS GEMMs per core), "
+                + "PyTorch reference asked for " + options.referenceThreads + " intra-op (0: torch's default)");
         line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds, candidates interleaved "
-                + "(each round runs every candidate once, order rotated); medians");
+                + "(each round runs every candidate once, order rotated; an untimed " + SETTLE_MS + " ms pause after the "
+                + "PyTorch peer and after threaded OpenBLAS limits, whose idle threads spin); medians");
         Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
         engine.setRandomSeed(0);
         boolean micro = options.parts.stream().anyMatch(p -> !p.equals("vision"));
@@ -79,8 +88,10 @@ public final class CumoBench {
         Map<String, List<Row>> parts = new LinkedHashMap<>();
         try (NDManager root = NDManager.newBaseManager();
              ReferencePeer peer = micro && options.reference
-                     ? new ReferencePeer(options.python, options.referenceScript.toAbsolutePath().getParent()) : null) {
+                     ? new ReferencePeer(options.python, options.referenceScript.toAbsolutePath().getParent(),
+                     options.referenceThreads) : null) {
             this.peer = peer;
+            this.peerThreads = peer == null ? -1 : peer.threads();
             if (options.parts.contains("layer")) {
                 parts.put("layer", layer(root));
             }
@@ -93,12 +104,13 @@ public final class CumoBench {
         }
         ReferenceBench.Result after = referenceBench ? reference("after") : null;
         line("- load average at the end: " + Machine.load());
+        String threads = threads(before);
         if (parts.containsKey("layer")) {
-            table("(a) CLIP-MoE layer: T=577, D=1024, I=4096, 16 heads, E=4, top-2; " + gflop(layerFlops()),
+            table("(a) CLIP-MoE layer: T=577, D=1024, I=4096, 16 heads, E=4, top-2; " + gflop(layerFlops()) + threads,
                     parts.get("layer"), before == null ? null : before.layer(), after == null ? null : after.layer());
         }
         if (parts.containsKey("connector")) {
-            table("(b) MLP-MoE connector: N=576, 2048 -> 4096 -> 4096, E=4, top-2; " + gflop(connectorFlops()),
+            table("(b) MLP-MoE connector: N=576, 2048 -> 4096 -> 4096, E=4, top-2; " + gflop(connectorFlops()) + threads,
                     parts.get("connector"), before == null ? null : before.connector(),
                     after == null ? null : after.connector());
         }
@@ -116,6 +128,17 @@ public final class CumoBench {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /** Moxie's GEMM threads: one part per core, as {@code io.moxie.blas.Parts} cuts them. */
+    private static int moxieThreads() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The thread counts for a table title: Moxie's, the peer's and the reference bench's as each reported them. */
+    private String threads(ReferenceBench.Result before) {
+        return "; threads: Moxie " + moxieThreads() + ", PyTorch peer " + (peerThreads < 0 ? "-" : peerThreads)
+                + ", reference bench " + (before == null ? "-" : before.threads());
     }
 
     /** What a row is. */
@@ -231,14 +254,15 @@ public final class CumoBench {
         candidates.forEach(c -> kinds.add(Kind.MOXIE));
         if (peer != null && workload != null) {
             candidates.add(new Interleaved.Candidate("PyTorch eager, authors' loop (the reference's bench code, timed "
-                    + "in the same rounds)", () -> peer.call(workload)));
+                    + "in the same rounds)", () -> peer.call(workload), Interleaved.pause(SETTLE_MS)));
             flopCounts.add(flops);
             kinds.add(Kind.PEER);
         }
         for (BlasLimit limit : new BlasLimit[] {new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, true, BlasLimit.Mode.THREADED),
             new BlasLimit(scope, m, k, flops, false, BlasLimit.Mode.SPLIT)}) {
-            candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run));
+            candidates.add(new Interleaved.Candidate("limit: OpenBLAS sgemm " + limit.describe(), limit::run,
+                    limit.threaded() ? Interleaved.pause(SETTLE_MS) : () -> { }));
             flopCounts.add(limit.flops());
             kinds.add(Kind.LIMIT);
         }
@@ -291,7 +315,8 @@ public final class CumoBench {
     private ReferenceBench.Result reference(String when) {
         ReferenceBench.Result r;
         try {
-            r = ReferenceBench.run(options.python, options.referenceScript, options.referenceIters, 3);
+            r = ReferenceBench.run(options.python, options.referenceScript, options.referenceIters, 3,
+                    options.referenceThreads);
         } catch (IllegalStateException e) {
             line("- reference bench (" + when + ") did not run, load average " + Machine.load() + ": "
                     + e.getMessage().replace('\n', ' '));
@@ -366,6 +391,8 @@ public final class CumoBench {
         int iters = 15;
         int warmup = 3;
         int referenceIters = 10;
+        /** torch intra-op threads of the reference (peer and bench): Moxie's own count unless told otherwise. */
+        int referenceThreads = Runtime.getRuntime().availableProcessors();
         boolean reference = true;
         boolean referenceBench = true;
         String python = "/usr/bin/python3";
@@ -386,6 +413,7 @@ public final class CumoBench {
                     case "--iters" -> o.iters = Integer.parseInt(args[++i]);
                     case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
                     case "--reference-iters" -> o.referenceIters = Integer.parseInt(args[++i]);
+                    case "--reference-threads" -> o.referenceThreads = Integer.parseInt(args[++i]);
                     case "--no-reference" -> o.reference = false;
                     case "--no-reference-bench" -> o.referenceBench = false;
                     case "--python" -> o.python = args[++i];
@@ -398,7 +426,7 @@ public final class CumoBench {
                     case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
-                            + "--warmup N --reference-iters N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
+                            + "--warmup N --reference-iters N --reference-threads N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
                             + "--parts layer,connector,breakdown,vision --vision-images N --vision-rounds N --vision-dir DIR --vision-banks A,B "
                             + "--pipeline-template cumo-vision.yaml --report FILE.md");
                 }

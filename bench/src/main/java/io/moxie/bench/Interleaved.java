@@ -13,8 +13,28 @@ final class Interleaved {
     private Interleaved() {
     }
 
-    /** A named call to time. */
-    record Candidate(String name, Runnable call) {
+    /**
+     * A named call to time, and what to do after it, untimed, before the next candidate starts ({@code settle}).
+     */
+    record Candidate(String name, Runnable call, Runnable settle) {
+        Candidate(String name, Runnable call) {
+            this(name, call, () -> { });
+        }
+    }
+
+    /**
+     * A settle step for calls that leave busy-waiting threads behind (OpenBLAS' pthreads spin for about 2^28 cycles,
+     * some 0.1 s, after a threaded call; the PyTorch peer's OpenMP and OpenBLAS pools likewise): waiting them out keeps
+     * that spinning from being charged to whichever candidate runs next.
+     */
+    static Runnable pause(long millis) {
+        return () -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
     }
 
     /** Milliseconds over the timed rounds. */
@@ -26,6 +46,7 @@ final class Interleaved {
         for (int w = 0; w < warmup; w++) {
             for (Candidate c : candidates) {
                 c.call().run();
+                c.settle().run();
             }
         }
         double[][] ms = new double[n][rounds];
@@ -35,6 +56,7 @@ final class Interleaved {
                 long start = System.nanoTime();
                 candidates.get(i).call().run();
                 ms[i][r] = (System.nanoTime() - start) / 1e6;
+                candidates.get(i).settle().run();
             }
         }
         List<Timing> out = new ArrayList<>();

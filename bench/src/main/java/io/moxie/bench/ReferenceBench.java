@@ -12,11 +12,12 @@ import java.util.regex.Pattern;
 /**
  * Runs the PyTorch reference's {@code bench} (README §9 of the CuMo reference) as a child process with this process's
  * environment (so the benchmark command line's {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} applies to it too)
- * and reads its medians.
+ * and {@code --threads} (Moxie's own thread count), and reads its medians and torch's thread count.
  */
 final class ReferenceBench {
     private static final Pattern PART = Pattern.compile(
             "^(clip_moe_layer|mlp_moe_connector) .*: median ([0-9.]+) ms, ([0-9.]+) GFLOP/s", Pattern.MULTILINE);
+    private static final Pattern THREADS = Pattern.compile("torch \\S+, ([0-9]+) intra-op threads");
     private static final Pattern MATMUL = Pattern.compile(
             "same-FLOP matmul (\\S+): median ([0-9.]+) ms, ([0-9.]+) GFLOP/s", Pattern.MULTILINE);
 
@@ -24,16 +25,17 @@ final class ReferenceBench {
     record Part(double ms, double gflops, String matmulShape, double matmulMs, double matmulGflops) {
     }
 
-    /** The whole output: the layer, the connector and the raw text. */
-    record Result(Part layer, Part connector, String text) {
+    /** The whole output: the layer, the connector, torch's intra-op threads and the raw text. */
+    record Result(Part layer, Part connector, int threads, String text) {
     }
 
     private ReferenceBench() {
     }
 
-    static Result run(String python, Path script, int iters, int warmup) {
+    /** @param threads torch intra-op threads ({@code --threads}; 0: torch's default) */
+    static Result run(String python, Path script, int iters, int warmup, int threads) {
         List<String> command = List.of(python, script.toString(), "bench", "--iters", Integer.toString(iters),
-                "--warmup", Integer.toString(warmup));
+                "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -69,6 +71,7 @@ final class ReferenceBench {
         if (layer == null || connector == null) {
             throw new IllegalStateException("unexpected reference bench output:\n" + text);
         }
-        return new Result(layer, connector, text.strip());
+        Matcher threads = THREADS.matcher(text);
+        return new Result(layer, connector, threads.find() ? Integer.parseInt(threads.group(1)) : -1, text.strip());
     }
 }

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py}),
- * called one iteration at a time so they are timed in the same interleaved rounds as Moxie's candidates. Owns the
- * process; {@link #close()} ends it.
+ * called one iteration at a time so they are timed in the same interleaved rounds as Moxie's candidates, with as
+ * many torch intra-op threads as asked (Moxie's own thread count, for a fair comparison). Owns the process;
+ * {@link #close()} ends it.
  */
 final class ReferencePeer implements AutoCloseable {
     private static final Path SCRIPT = Path.of("bench/src/main/python/reference_peer.py");
@@ -22,20 +23,29 @@ final class ReferencePeer implements AutoCloseable {
     private final Process process;
     private final Writer in;
     private final BufferedReader out;
+    private final int threads;
 
-    ReferencePeer(String python, Path referenceDir) {
+    /** @param threads torch intra-op threads for the peer (0: torch's default) */
+    ReferencePeer(String python, Path referenceDir, int threads) {
         try {
-            process = new ProcessBuilder(List.of(python, SCRIPT.toString(), referenceDir.toString()))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(List.of(python, SCRIPT.toString(), referenceDir.toString(),
+                    Integer.toString(threads))).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
-            if (!"ready".equals(ready)) {
+            if (ready == null || !ready.startsWith("ready ")) {
+                process.destroy();
                 throw new IllegalStateException("reference peer did not start: " + ready);
             }
+            this.threads = Integer.parseInt(ready.substring("ready ".length()).trim());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + SCRIPT, e);
         }
+    }
+
+    /** Returns the torch intra-op threads the peer runs with. */
+    int threads() {
+        return threads;
     }
 
     /** Runs one call of {@code layer} or {@code connector} in the peer and waits for it. */

@@ -127,6 +127,22 @@ class ServeIT {
                 "--pipeline", "cumo-connector", "--stage", "connector", "--router", "hash");
         assertEquals(0, swap.code(), swap.output());
 
+        // the OpenBLAS bank inside real Felix: the bundles' io.moxie.blas imports wired to the host's module
+        Result blas = moxie("swap", "--target", target, "--token-file", work.resolve("token").toString(),
+                "--pipeline", "cumo-tiny", "--stage", "tower", "--experts", "grouped-mlp-blas");
+        assertEquals(0, blas.code(), blas.output());
+        Path swapped = work.resolve("blas.npz");
+        Result onBlas = moxie("infer", "--target", target, "--pipeline", "cumo-tiny", "--input", input, "--output",
+                swapped.toString());
+        assertEquals(0, onBlas.code(), onBlas.output());
+        float[] expected = a.get("vision_features").toFloatArray();
+        float[] actual = Npz.read(swapped).get("vision_features").toFloatArray();
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-3f * Math.max(1f, Math.abs(expected[i])),
+                    "vision_features[" + i + "] on grouped-mlp-blas: " + actual[i] + ", on grouped-mlp: " + expected[i]);
+        }
+
         Result bad = moxie("infer", "--target", target, "--pipeline", "nope", "--input", input, "--output",
                 work.resolve("x.npz").toString());
         assertEquals(1, bad.code());

@@ -17,6 +17,11 @@ enum Activation {
         this.configName = configName;
     }
 
+    /** Returns the Hugging Face name. */
+    String configName() {
+        return configName;
+    }
+
     /** Applies the activation; the result belongs to {@code z}'s manager. */
     NDArray apply(NDArray z) {
         return switch (this) {

@@ -14,7 +14,7 @@ import io.moxie.api.ParameterStore;
  * {@code fc2} {@code [dOut, I]} + {@code [dOut]} per expert (PyTorch {@code [out, in]} layout), float32, owned by
  * the component's manager. Immutable, hence thread-safe.
  */
-final class MlpExperts {
+public final class MlpExperts {
     static final String FC1_WEIGHT = "fc1.weight";
     static final String FC1_BIAS = "fc1.bias";
     static final String FC2_WEIGHT = "fc2.weight";
@@ -46,7 +46,7 @@ final class MlpExperts {
      * @throws ModelFormatException naming the key of a missing or mis-shaped tensor
      * @throws MoxieException if a key template or the activation is missing or unknown
      */
-    static MlpExperts load(ComponentContext context, MoeSpec spec) {
+    public static MlpExperts load(ComponentContext context, MoeSpec spec) {
         return load(context, spec, context.manager());
     }
 
@@ -103,8 +103,13 @@ final class MlpExperts {
     }
 
     /** Returns expert {@code e}'s tensors: fc1 weight, fc1 bias, fc2 weight, fc2 bias. */
-    NDArray[] weights(int e) {
+    public NDArray[] weights(int e) {
         return new NDArray[] {fc1Weight[e], fc1Bias[e], fc2Weight[e], fc2Bias[e]};
+    }
+
+    /** Returns the Hugging Face name of the experts' activation ({@code quick_gelu}, {@code gelu}). */
+    public String activationName() {
+        return activation.configName();
     }
 
     /** Returns the bytes of one expert's tensors. */
@@ -116,15 +121,15 @@ final class MlpExperts {
         return n;
     }
 
-    int numExperts() {
+    public int numExperts() {
         return fc1Weight.length;
     }
 
-    long inputSize() {
+    public long inputSize() {
         return inputSize;
     }
 
-    long outputSize() {
+    public long outputSize() {
         return outputSize;
     }
 }

@@ -208,12 +208,13 @@ class BlasMlpExpertBankTest {
     }
 
     /**
-     * The bank's classes loaded without JavaCPP/OpenBLAS (what a host that does not export {@code org.bytedeco.*}
-     * looks like to the bundle): the factory still loads, and create fails with a message saying why.
+     * The bank's classes and the host's {@code io.moxie.blas} loaded without JavaCPP/OpenBLAS (a host whose OpenBLAS
+     * cannot load): the factory still loads, and create fails with a message saying why.
      */
     @Test
     void withoutOpenBlasCreateFailsClearlyInsteadOfTheBundleBreaking() throws Exception {
-        URL[] urls = {location(BlasMlpExpertBankFactory.class), location(ExpertBank.class), location(NDArray.class)};
+        URL[] urls = {location(BlasMlpExpertBankFactory.class), location(ExpertBank.class), location(NDArray.class),
+            location(io.moxie.blas.OpenBlas.class)};
         try (URLClassLoader isolated = new URLClassLoader(urls, ClassLoader.getPlatformClassLoader())) {
             Class<?> contextType = isolated.loadClass(ComponentContext.class.getName());
             Class<?> specType = isolated.loadClass(MoeSpec.class.getName());

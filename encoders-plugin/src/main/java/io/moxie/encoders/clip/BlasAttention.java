@@ -1,17 +1,20 @@
 package io.moxie.encoders.clip;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moxie.blas.BlasLinear;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
+import io.moxie.blas.SharedMemory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
  * {@link SelfAttention}'s maths with every GEMM on OpenBLAS over the DJL arrays' own memory, no transposes or copies,
- * in three phases each cut into one independent part per core ({@link GemmParts}, single-threaded GEMMs):
+ * in three phases each cut into one independent part per core ({@link Parts}, single-threaded GEMMs):
  * <ol>
  *   <li>{@code qkv [N·T, 3D] = h · W_qkvᵀ + b}, parts over columns (each packs its share of the weights), onto rows
  *       pre-filled with the bias ({@code beta = 1});</li>
@@ -31,18 +34,13 @@ final class BlasAttention {
     private static final int SERIAL_ELEMENTS = 32767;
 
     private final int heads;
-    private final FloatBuffer qkvWeight;
-    private final FloatBuffer qkvBias;
-    private final FloatBuffer outWeight;
-    private final FloatBuffer outBias;
+    private final BlasLinear qkv;
+    private final BlasLinear out;
 
-    private BlasAttention(int heads, FloatBuffer qkvWeight, FloatBuffer qkvBias, FloatBuffer outWeight,
-                          FloatBuffer outBias) {
+    private BlasAttention(int heads, BlasLinear qkv, BlasLinear out) {
         this.heads = heads;
-        this.qkvWeight = qkvWeight;
-        this.qkvBias = qkvBias;
-        this.outWeight = outWeight;
-        this.outBias = outBias;
+        this.qkv = qkv;
+        this.out = out;
     }
 
     /**
@@ -55,11 +53,10 @@ final class BlasAttention {
      * @param outBias {@code [D]}
      */
     static BlasAttention ifAvailable(int heads, NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias) {
-        if (!Device.Type.CPU.equals(qkvWeight.getDevice().getDeviceType()) || !OpenBlasGemm.available()) {
+        if (!OpenBlas.availableFor(qkvWeight)) {
             return null;
         }
-        return new BlasAttention(heads, OpenBlasGemm.floats(qkvWeight), OpenBlasGemm.floats(qkvBias),
-                OpenBlasGemm.floats(outWeight), OpenBlasGemm.floats(outBias));
+        return new BlasAttention(heads, BlasLinear.of(qkvWeight, qkvBias), BlasLinear.of(outWeight, outBias));
     }
 
     /** Attends over {@code h [N, T, D]}; the result {@code [N, T, D]} belongs to {@code h}'s manager. */
@@ -70,49 +67,34 @@ final class BlasAttention {
         int rows = Math.multiplyExact(images, tokens);
         NDManager manager = h.getManager();
         try (NDManager scratch = manager.newSubManager()) {
-            FloatBuffer hRows = OpenBlasGemm.floats(h);
-            FloatBuffer qkv = OpenBlasGemm.floats(scratch.create(new Shape(rows, 3 * d)));
-            linear(hRows, rows, d, qkvWeight, qkvBias, 3 * d, qkv);
-            FloatBuffer merged = OpenBlasGemm.floats(scratch.create(new Shape(rows, d)));
+            FloatBuffer projected = SharedMemory.floats(scratch.create(new Shape(rows, 3 * d)));
+            qkv.apply(SharedMemory.floats(h), rows, 1f, projected);
+            FloatBuffer merged = SharedMemory.floats(scratch.create(new Shape(rows, d)));
             int pairs = images * heads;
-            int parts = GemmParts.count(pairs);
-            GemmParts.run(parts, part -> heads(qkv, merged, tokens, d, GemmParts.bound(pairs, part, parts),
-                    GemmParts.bound(pairs, part + 1, parts), scratch));
-            NDArray out = manager.create(new Shape(images, tokens, d));
-            linear(merged, rows, d, outWeight, outBias, d, OpenBlasGemm.floats(out));
-            return out;
+            int parts = Parts.count(pairs, 1);
+            Parts.run(parts, part -> heads(projected, merged, tokens, d, Parts.bound(pairs, part, parts),
+                    Parts.bound(pairs, part + 1, parts), scratch));
+            NDArray result = manager.create(new Shape(images, tokens, d));
+            out.apply(merged, rows, 1f, SharedMemory.floats(result));
+            return result;
         }
-    }
-
-    /** {@code y [rows, n] = x [rows, k] · Wᵀ + b} with {@code W [n, k]}, parts over the columns of {@code y}. */
-    private static void linear(FloatBuffer x, int rows, int k, FloatBuffer weight, FloatBuffer bias, int n, FloatBuffer y) {
-        int parts = GemmParts.count(n);
-        GemmParts.run(parts, part -> {
-            int c0 = GemmParts.bound(n, part, parts);
-            int c1 = GemmParts.bound(n, part + 1, parts);
-            for (int r = 0; r < rows; r++) {
-                y.put(r * n + c0, bias, c0, c1 - c0);
-            }
-            OpenBlasGemm.gemmNT(rows, c1 - c0, k, 1f, x, k, OpenBlasGemm.at(weight, (long) c0 * k, (long) (c1 - c0) * k),
-                    k, 1f, OpenBlasGemm.at(y, c0, (long) (rows - 1) * n + (c1 - c0)), n);
-        });
     }
 
     /** Attention of (image, head) pairs {@code [first, end)}, pair {@code p} = image {@code p / heads}. */
     private void heads(FloatBuffer qkv, FloatBuffer merged, int tokens, int d, int first, int end, NDManager scratch) {
         int headDim = d / heads;
         try (NDManager local = scratch.newSubManager()) {
-            ByteBuffer scoreBytes = OpenBlasGemm.bytes(local.create(new Shape(tokens, tokens)));
+            ByteBuffer scoreBytes = SharedMemory.bytes(local.create(new Shape(tokens, tokens)));
             FloatBuffer scores = scoreBytes.asFloatBuffer();
             for (int p = first; p < end; p++) {
                 long firstRow = (long) (p / heads) * tokens;
                 int head = p % heads;
-                OpenBlasGemm.gemmNT(tokens, tokens, headDim, 1f, block(qkv, firstRow, 0, head, headDim, d, tokens), 3 * d,
+                OpenBlas.gemmNT(tokens, tokens, headDim, 1f, block(qkv, firstRow, 0, head, headDim, d, tokens), 3 * d,
                         block(qkv, firstRow, d, head, headDim, d, tokens), 3 * d, 0f, scores, tokens);
                 softmaxRows(scoreBytes, tokens, local);
-                OpenBlasGemm.gemmNN(tokens, headDim, tokens, 1f, scores, tokens,
+                OpenBlas.gemmNN(tokens, headDim, tokens, 1f, scores, tokens,
                         block(qkv, firstRow, 2 * d, head, headDim, d, tokens), 3 * d, 0f,
-                        OpenBlasGemm.at(merged, firstRow * d + (long) head * headDim, (long) (tokens - 1) * d + headDim), d);
+                        SharedMemory.at(merged, firstRow * d + (long) head * headDim, (long) (tokens - 1) * d + headDim), d);
             }
         }
     }
@@ -126,7 +108,7 @@ final class BlasAttention {
             ByteBuffer bytes = matrix.slice(r * tokens * Float.BYTES, n * tokens * Float.BYTES).order(ByteOrder.nativeOrder());
             try (NDArray chunk = manager.create(bytes, new Shape(n, tokens), DataType.FLOAT32);
                  NDArray probs = chunk.softmax(-1)) {
-                target.put(r * tokens, OpenBlasGemm.floats(probs), 0, n * tokens);
+                target.put(r * tokens, SharedMemory.floats(probs), 0, n * tokens);
             }
         }
     }
@@ -137,6 +119,6 @@ final class BlasAttention {
      */
     private static FloatBuffer block(FloatBuffer qkv, long firstRow, int column, int head, int headDim, int d, int tokens) {
         long start = firstRow * 3 * d + column + (long) head * headDim;
-        return OpenBlasGemm.at(qkv, start, (long) (tokens - 1) * 3 * d + headDim);
+        return SharedMemory.at(qkv, start, (long) (tokens - 1) * 3 * d + headDim);
     }
 }

@@ -5,6 +5,7 @@ import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeOutput;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
+import io.moxie.blas.RowParts;
 import io.moxie.encoders.impl.DenseMlp;
 import io.moxie.encoders.impl.LayerNorm;
 
@@ -38,14 +39,15 @@ final class EncoderLayer {
      */
     Output forward(NDArray x, RequestContext request) {
         long[] shape = x.getShape().getShape();
-        NDArray afterAttention = x.add(attention.forward(norm1.apply(x)));
+        // residual adds on the GEMMs' parts too (RowParts): nothing in the layer wakes libtorch's OpenMP pool
+        NDArray afterAttention = RowParts.add(x, attention.forward(norm1.apply(x)));
         NDArray h = norm2.apply(afterAttention).reshape(shape[0] * shape[1], shape[2]);
         if (moe == null) {
-            return new Output(afterAttention.add(dense.forward(h).reshape(shape)), null);
+            return new Output(RowParts.add(afterAttention, dense.forward(h).reshape(shape)), null);
         }
         MoeOutput routed = moe.forward(h, request);
         // the expert output is only needed for the residual: let it die with x's scope, not the request
         routed.output().attach(x.getManager());
-        return new Output(afterAttention.add(routed.output().reshape(shape)), routed.routing());
+        return new Output(RowParts.add(afterAttention, routed.output().reshape(shape)), routed.routing());
     }
 }

@@ -6,11 +6,18 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.ParameterStore;
+import io.moxie.blas.BlasMlp;
+import io.moxie.blas.FusedActivation;
+import io.moxie.blas.OpenBlas;
 
 /**
  * A dense two-layer MLP {@code L2(act(L1(x)))} with biases: a CLIP layer's {@code mlp} or a LLaVA {@code mlp2x_gelu}
  * projector, i.e. what a checkpoint holds before co-upcycling. Weights in PyTorch {@code [out, in]} layout, float32,
  * owned by the component's manager; immutable.
+ *
+ * <p>On the CPU with OpenBLAS loadable, both GEMMs and the activation run as {@link BlasMlp} (OpenBLAS, single-threaded
+ * parts on the fork-join pool), like the tower's attention: a layer's large GEMMs then all use one pool, and libtorch's
+ * OpenMP pool never spins against it (docs/PERFORMANCE.md, "One pool for the GEMMs"). Otherwise DJL runs it.
  */
 public final class DenseMlp {
     private final NDArray fc1Weight;
@@ -18,14 +25,26 @@ public final class DenseMlp {
     private final NDArray fc2Weight;
     private final NDArray fc2Bias;
     private final Activation activation;
+    /** The same MLP on OpenBLAS, or null to run on DJL. */
+    private final BlasMlp blas;
 
-    private DenseMlp(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias, Activation activation) {
+    private DenseMlp(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias, Activation activation,
+                     BlasMlp blas) {
         this.fc1Weight = fc1Weight;
         this.fc1Bias = fc1Bias;
         this.fc2Weight = fc2Weight;
         this.fc2Bias = fc2Bias;
         this.activation = activation;
+        this.blas = blas;
     }
+
+    private static DenseMlp of(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias,
+                               Activation activation) {
+        BlasMlp blas = OpenBlas.availableFor(fc1Weight) ? BlasMlp.of(fc1Weight, fc1Bias, fc2Weight, fc2Bias,
+                FusedActivation.named(activation.configName())) : null;
+        return new DenseMlp(fc1Weight, fc1Bias, fc2Weight, fc2Bias, activation, blas);
+    }
+
 
     /**
      * Loads the two linears {@code fc1 [I, inputSize]} and {@code fc2 [*, I]} from the given key prefixes (each
@@ -43,7 +62,7 @@ public final class DenseMlp {
         }
         long hidden = first.get(0);
         long out = second.get(0);
-        return new DenseMlp(params.load(fc1 + "weight", new Shape(hidden, inputSize), manager),
+        return of(params.load(fc1 + "weight", new Shape(hidden, inputSize), manager),
                 params.load(fc1 + "bias", new Shape(hidden), manager),
                 params.load(fc2 + "weight", new Shape(out, hidden), manager),
                 params.load(fc2 + "bias", new Shape(out), manager), activation);
@@ -56,6 +75,9 @@ public final class DenseMlp {
 
     /** Runs the MLP on {@code x [..., in]}; the result {@code [..., out]} belongs to {@code x}'s manager. */
     public NDArray forward(NDArray x) {
+        if (blas != null) {
+            return blas.forward(x);
+        }
         NDArray hidden = activation.apply(Linear.linear(x, fc1Weight, fc1Bias).singletonOrThrow());
         return Linear.linear(hidden, fc2Weight, fc2Bias).singletonOrThrow();
     }

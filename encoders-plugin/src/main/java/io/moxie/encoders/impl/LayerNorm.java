@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ParameterStore;
+import io.moxie.blas.RowParts;
 
 /**
  * LayerNorm over the last axis: {@code (x − mean) / sqrt(var + eps) · weight + bias} with the biased variance, as
@@ -27,8 +28,16 @@ public final class LayerNorm {
                 (float) eps);
     }
 
-    /** Normalises {@code x [..., D]}; the result belongs to {@code x}'s manager. */
+    /**
+     * Normalises {@code x [..., D]}; the result belongs to {@code x}'s manager. On the CPU the rows go through the
+     * engine in serially-run chunks on the GEMMs' fork-join parts ({@link RowParts}), so a tower layer never wakes
+     * libtorch's OpenMP pool between its OpenBLAS GEMMs.
+     */
     public NDArray apply(NDArray x) {
+        return RowParts.map(x, this::engine);
+    }
+
+    private NDArray engine(NDArray x) {
         // the engine's fused layer norm (what DJL's LayerNorm block calls), one pass instead of seven
         return x.getNDArrayInternal().layerNorm(x, weight.getShape(), weight, bias, eps).singletonOrThrow();
     }

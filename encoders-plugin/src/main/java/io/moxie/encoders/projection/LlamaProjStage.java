@@ -3,11 +3,11 @@ package io.moxie.encoders.projection;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.core.Linear;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Stage;
 import io.moxie.api.TensorSpec;
+import io.moxie.encoders.impl.LinearMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +24,8 @@ final class LlamaProjStage implements Stage {
 
     private final String name;
     private final NDArray weight;
-    private final NDArray bias;
+    /** The projection, on OpenBLAS where available (the tower's GEMMs' pool), else on DJL. */
+    private final LinearMap projection;
     private final boolean singleImage;
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
@@ -32,7 +33,7 @@ final class LlamaProjStage implements Stage {
     LlamaProjStage(String name, NDArray weight, NDArray bias, boolean singleImage) {
         this.name = name;
         this.weight = weight;
-        this.bias = bias;
+        this.projection = LinearMap.of(weight, bias);
         this.singleImage = singleImage;
         long out = weight.getShape().get(0);
         this.inputs = inputs(weight.getShape().get(1), out);
@@ -76,7 +77,7 @@ final class LlamaProjStage implements Stage {
         if (singleImage && images != 1) {
             throw new InvalidInputException("stage '" + name + "': one image per request, got " + images);
         }
-        NDArray tokens = Linear.linear(features, weight, bias).singletonOrThrow();
+        NDArray tokens = projection.apply(features);
         tokens.attach(request.manager());
         Map<String, NDArray> out = new LinkedHashMap<>();
         out.put(IMAGE_TOKENS, tokens);

@@ -4,6 +4,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
+import io.moxie.blas.SharedMemory;
 import io.moxie.encoders.clip.ClipMoeStageFactory;
 import io.moxie.encoders.preprocess.OctaviusImagePreprocessStageFactory;
 import io.moxie.encoders.projection.LlamaProjStageFactory;
@@ -23,7 +26,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * Not a test: the Octavius 2D encoder at Octavius' real size (CLIP ViT-L/14 at 224 px, 24 layers, 256 patch tokens,
@@ -108,24 +110,43 @@ public final class Octavius2dBench {
                 batch, median * 1e3, batch / median, flops / median / 1e9, iterations);
     }
 
-    /** The fastest GEMM of the two reachable from Java, {@code m×1024 @ 1024×4096}, median GFLOP/s of each. */
+    /**
+     * The fastest GEMM reachable from Java, {@code m×1024 @ 1024×4096}, median GFLOP/s of each way: DJL {@code matMul};
+     * OpenBLAS {@code cblas_sgemm} as one call on one OpenBLAS thread per core, with B stored {@code [k, n]} and
+     * stored transposed {@code [n, k]} (the weights' layout); and one single-threaded call per core on its share of B's
+     * columns, as Moxie runs its GEMMs ({@code io.moxie.blas.Parts}). Moxie leaves OpenBLAS at one thread per call:
+     * the threaded rows set it to the core count and back.
+     */
     private static void fastestGemm(int m, int iterations) {
         int k = D;
         int n = I;
+        int cores = Runtime.getRuntime().availableProcessors();
         double flops = 2.0 * m * k * n;
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             NDArray a = manager.randomNormal(new Shape(m, k));
             NDArray b = manager.randomNormal(new Shape(k, n));
+            NDArray bt = manager.randomNormal(new Shape(n, k));
             double djl = median(iterations, () -> a.matMul(b).close());
-            FloatBuffer fa = a.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            FloatBuffer fb = b.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            FloatBuffer fa = SharedMemory.floats(a);
+            FloatBuffer fb = SharedMemory.floats(b);
+            FloatBuffer fbt = SharedMemory.floats(bt);
             NDArray c = manager.zeros(new Shape(m, n));
-            FloatBuffer fc = c.toByteBuffer(true).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            double blas = median(iterations, () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
-                    openblas_nolapack.CblasNoTrans, openblas_nolapack.CblasNoTrans, m, n, k, 1f, fa, k, fb, n, 0f, fc,
-                    n));
-            System.out.printf("single GEMM %dx%d @ %dx%d: DJL matMul %.0f GFLOP/s, OpenBLAS cblas_sgemm %.0f GFLOP/s%n",
-                    m, k, k, n, flops / djl / 1e9, flops / blas / 1e9);
+            FloatBuffer fc = SharedMemory.floats(c);
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(cores);
+            double threaded = median(iterations, () -> OpenBlas.gemmNN(m, n, k, 1f, fa, k, fb, n, 0f, fc, n));
+            double threadedT = median(iterations, () -> OpenBlas.gemmNT(m, n, k, 1f, fa, k, fbt, k, 0f, fc, n));
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+            double parts = median(iterations, () -> Parts.run(cores, p -> {
+                int c0 = Parts.bound(n, p, cores);
+                int c1 = Parts.bound(n, p + 1, cores);
+                OpenBlas.gemmNT(m, c1 - c0, k, 1f, fa, k, SharedMemory.at(fbt, (long) c0 * k), k, 0f,
+                        SharedMemory.at(fc, c0), n);
+            }));
+            System.out.printf("single GEMM %dx%d @ %dx%d: DJL matMul %.0f GFLOP/s; OpenBLAS cblas_sgemm, %d threads: "
+                            + "%.0f GFLOP/s, B stored transposed %.0f GFLOP/s; %d single-threaded parts over B's "
+                            + "columns (as Moxie runs) %.0f GFLOP/s; the limit is the fastest OpenBLAS figure%n",
+                    m, k, k, n, flops / djl / 1e9, cores, flops / threaded / 1e9, flops / threadedT / 1e9, cores,
+                    flops / parts / 1e9);
         }
     }
 

@@ -8,6 +8,10 @@ import io.moxie.api.ExpertBank;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
+import io.moxie.blas.FusedActivation;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
+import io.moxie.blas.SharedMemory;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
@@ -19,8 +23,10 @@ import java.util.Arrays;
  *       are one contiguous block of rows;</li>
  *   <li>cut the rows into one range per core ({@link Parts}); each part, independently and single-threaded:
  *     <ol>
- *       <li>gathers its input rows into {@code [rows, dIn + 1]}, the last column 1 (fc1's bias is a weight column);</li>
- *       <li>per expert block it overlaps, one {@code sgemm}: {@code hidden = rows · fc1ᵀ};</li>
+ *       <li>gathers its input rows into {@code [rows, dIn]} and writes each row's fc1 bias into its hidden row;</li>
+ *       <li>per expert block it overlaps, one {@code sgemm} onto the bias ({@code beta = 1}, where OpenBLAS would
+ *           otherwise zero the block first): {@code hidden += rows · fc1ᵀ}, the weights as the checkpoint stores
+ *           them ({@code [I, dIn]}, {@code CblasTrans});</li>
  *       <li>applies the activation in place ({@link FusedActivation});</li>
  *       <li>per expert block, one {@code sgemm}: {@code out = act · fc2ᵀ};</li>
  *     </ol></li>
@@ -79,7 +85,7 @@ final class BlasMlpExpertBank implements ExpertBank {
             return y;
         }
         Buffers b = new Buffers(SharedMemory.floats(x),
-                SharedMemory.floats(scratch.create(new Shape(pairs, experts.inputSize() + 1))),
+                SharedMemory.floats(scratch.create(new Shape(pairs, experts.inputSize()))),
                 SharedMemory.bytes(scratch.create(new Shape(pairs, experts.hiddenSize()))),
                 SharedMemory.floats(scratch.create(new Shape(pairs, experts.outputSize()))),
                 SharedMemory.floats(y));
@@ -95,24 +101,26 @@ final class BlasMlpExpertBank implements ExpertBank {
     private record Buffers(FloatBuffer x, FloatBuffer grouped, ByteBuffer hidden, FloatBuffer expertOut, FloatBuffer y) {
     }
 
-    /** Runs grouped rows {@code [first, end)} through their experts: gather, fc1, activation, fc2. */
+    /** Runs grouped rows {@code [first, end)} through their experts: gather, fc1 onto its bias, activation, fc2. */
     private void expertRows(PairPlan plan, Buffers b, int first, int end, NDManager scratch) {
         int in = experts.inputSize();
-        int k1 = in + 1;
         int hidden = experts.hiddenSize();
         int out = experts.outputSize();
-        for (int r = first; r < end; r++) {
-            b.grouped().put(r * k1, b.x(), plan.tokenOfRow(r) * in, in);
-            b.grouped().put(r * k1 + in, 1f);
-        }
         FloatBuffer hiddenRows = b.hidden().asFloatBuffer();
+        for (int e = 0; e < experts.numExperts(); e++) {
+            float[] bias = experts.fc1Bias(e);
+            for (int r = Math.max(first, plan.start(e)); r < Math.min(end, plan.start(e) + plan.load(e)); r++) {
+                b.grouped().put(r * in, b.x(), plan.tokenOfRow(r) * in, in);
+                hiddenRows.put(r * hidden, bias);
+            }
+        }
         FusedActivation activation = experts.activation();
         for (int e = 0; e < experts.numExperts(); e++) {
             int from = Math.max(first, plan.start(e));
             int to = Math.min(end, plan.start(e) + plan.load(e));
             if (from < to) {
-                OpenBlas.gemmNT(to - from, hidden, k1, activation.fc1Alpha(), SharedMemory.rows(b.grouped(), from, to - from, k1),
-                        k1, experts.fc1(e), k1, 0f, SharedMemory.rows(hiddenRows, from, to - from, hidden), hidden);
+                OpenBlas.gemmNT(to - from, hidden, in, activation.fc1Alpha(), SharedMemory.rows(b.grouped(), from, to - from, in),
+                        in, experts.fc1(e), in, 1f, SharedMemory.rows(hiddenRows, from, to - from, hidden), hidden);
             }
         }
         try (NDManager views = scratch.newSubManager()) {

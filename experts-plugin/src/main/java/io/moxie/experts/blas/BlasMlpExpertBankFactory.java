@@ -5,6 +5,7 @@ import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
+import io.moxie.blas.OpenBlas;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -14,9 +15,8 @@ import org.osgi.service.component.annotations.Component;
  * there; on Intel CPUs DJL's MKL is about as fast).
  *
  * <p>CPU only: on a GPU device {@link #create} refuses (the DJL banks run there). If OpenBLAS cannot be loaded (the
- * host does not export {@code org.bytedeco.*}, or the native library is missing), {@link #create} fails with a
- * message saying so and naming {@code grouped-mlp} as the alternative; the bundle itself still resolves, because its
- * OpenBLAS imports are optional.
+ * native library is missing for this platform), {@link #create} fails with a message saying so and naming
+ * {@code grouped-mlp} as the alternative. The GEMM code is the host's shared {@code io.moxie.blas}.
  */
 @Component(service = ExpertBankFactory.class)
 public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
@@ -36,7 +36,12 @@ public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
                     + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
                     + "; use 'grouped-mlp' (or 'mlp'), which run on the GPU");
         }
-        OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + NAME + "'");
+        try {
+            OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + NAME + "'",
+                    "Use the expert bank 'grouped-mlp' instead, which needs only DJL");
+        } catch (IllegalStateException e) {
+            throw new MoxieException(e.getMessage(), e);
+        }
         return new BlasMlpExpertBank(spec.layer(), BlasMlpExperts.load(context, spec));
     }
 }

@@ -1,6 +1,6 @@
 /**
  * The {@code grouped-mlp-blas} expert bank: {@code mlp} experts executed grouped by expert with every GEMM on OpenBLAS
- * ({@code org.bytedeco:openblas}, on the host class path next to DJL), reading and writing the DJL arrays' own memory.
+ * (the host's shared {@code io.moxie.blas}), reading and writing the DJL arrays' own memory.
  * Only the factory is a public type (a Declarative Services component); the bundle exports nothing.
  */
 package io.moxie.experts.blas;

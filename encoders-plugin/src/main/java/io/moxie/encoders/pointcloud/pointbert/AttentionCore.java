@@ -1,7 +1,7 @@
 package io.moxie.encoders.pointcloud.pointbert;
 
 import ai.djl.ndarray.NDArray;
-import io.moxie.encoders.pointcloud.Blas;
+import io.moxie.blas.OpenBlas;
 
 /**
  * Multi-head scaled dot-product attention without masks from a fused projection: {@code qkv [B, N, 3C]} (columns
@@ -16,7 +16,7 @@ interface AttentionCore {
     /** Returns the OpenBLAS core when the host has OpenBLAS, else the DJL one. */
     static AttentionCore of(NDArray anyWeight, int dim, int heads) {
         float scale = (float) Math.pow(dim / heads, -0.5); // Python's d ** -0.5, applied as a float32 scalar
-        return Blas.availableFor(anyWeight) ? new BlasAttentionCore(dim, heads, scale) : qkv -> djl(qkv, dim, heads, scale);
+        return OpenBlas.availableFor(anyWeight) ? new BlasAttentionCore(dim, heads, scale) : qkv -> djl(qkv, dim, heads, scale);
     }
 
     private static NDArray djl(NDArray qkv, int dim, int heads, float scale) {

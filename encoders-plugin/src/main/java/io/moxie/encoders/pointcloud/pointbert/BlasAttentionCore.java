@@ -3,7 +3,8 @@ package io.moxie.encoders.pointcloud.pointbert;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.moxie.encoders.pointcloud.Blas;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.SharedMemory;
 import io.moxie.encoders.pointcloud.geometry.ParallelLoop;
 import java.nio.FloatBuffer;
 
@@ -31,24 +32,24 @@ final class BlasAttentionCore implements AttentionCore {
         int d = dim / heads;
         int stride = 3 * dim;
         NDManager manager = qkv.getManager();
-        FloatBuffer in = Blas.floats(qkv);
+        FloatBuffer in = SharedMemory.floats(qkv);
         NDArray out = manager.create(new Shape(b, n, dim));
-        FloatBuffer merged = Blas.floats(out);
+        FloatBuffer merged = SharedMemory.floats(out);
         try (NDManager scratch = manager.newSubManager()) {
             NDArray scores = scratch.create(new Shape((long) b * heads, n, n));
-            FloatBuffer s = Blas.floats(scores);
+            FloatBuffer s = SharedMemory.floats(scores);
             ParallelLoop.run(b * heads, () -> null, (unused, pair) -> {
                 long base = (long) (pair / heads) * n * stride + (long) (pair % heads) * d;
-                Blas.gemmNT(n, n, d, scale, Blas.at(in, base), stride, Blas.at(in, base + dim), stride, 0f,
-                        Blas.at(s, (long) pair * n * n), n);
+                OpenBlas.gemmNT(n, n, d, scale, SharedMemory.at(in, base), stride, SharedMemory.at(in, base + dim), stride, 0f,
+                        SharedMemory.at(s, (long) pair * n * n), n);
             });
-            FloatBuffer p = Blas.floats(scores.softmax(-1));
+            FloatBuffer p = SharedMemory.floats(scores.softmax(-1));
             ParallelLoop.run(b * heads, () -> null, (unused, pair) -> {
                 int object = pair / heads;
                 int head = pair % heads;
                 long v = (long) object * n * stride + 2L * dim + (long) head * d;
-                Blas.gemmNN(n, d, n, 1f, Blas.at(p, (long) pair * n * n), n, Blas.at(in, v), stride, 0f,
-                        Blas.at(merged, (long) object * n * dim + (long) head * d), dim);
+                OpenBlas.gemmNN(n, d, n, 1f, SharedMemory.at(p, (long) pair * n * n), n, SharedMemory.at(in, v), stride, 0f,
+                        SharedMemory.at(merged, (long) object * n * dim + (long) head * d), dim);
             });
         }
         return out;

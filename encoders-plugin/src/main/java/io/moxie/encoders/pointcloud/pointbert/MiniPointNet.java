@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import io.moxie.encoders.pointcloud.LinearMap;
+import io.moxie.encoders.impl.LinearMap;
 import java.util.Arrays;
 
 /**

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
-import io.moxie.encoders.pointcloud.LinearMap;
+import io.moxie.encoders.impl.LinearMap;
 import java.util.List;
 
 /**

@@ -80,7 +80,8 @@ public final class FelixHost implements AutoCloseable {
         config.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         config.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
-                HostPackages.exportClauses(apiVersion(), Stage.class),
+                // the plugin API and the shared OpenBLAS GEMMs (io.moxie.blas): one copy for every bundle
+                HostPackages.exportClauses(apiVersion(), Stage.class, io.moxie.blas.OpenBlas.class),
                 HostPackages.exportClauses(Engine.getDjlVersion(), NDArray.class,
                         ai.djl.huggingface.tokenizers.HuggingFaceTokenizer.class),
                 HostPackages.exportClauses("2.0.17", Logger.class),

@@ -1,29 +1,27 @@
-package io.moxie.experts.blas;
+package io.moxie.blas;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.moxie.api.MoxieException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
- * The expert activations, applied in place to rows of the hidden matrix with the engine's vectorised kernels, and
+ * The MLP activations (experts and dense MLPs), applied in place to rows of the hidden matrix with the engine's vectorised kernels, and
  * with the constant factors moved into the GEMMs' {@code alpha} (free there) instead of extra element-wise passes.
  *
- * <p>{@code quick_gelu(z) = z · σ(1.702 z)}: fc1 runs with {@code alpha = 1.702} (bias included, it is a column of
- * the weights), so the hidden matrix holds {@code u = 1.702 z}; the activation is then {@code u · σ(u)} (one
- * sigmoid, one in-place multiply); fc2 runs with {@code alpha = 1 / 1.702}. Same product as {@code mlp}'s up to
+ * <p>{@code quick_gelu(z) = z · σ(1.702 z)}: fc1 runs with {@code alpha = 1.702} (its bias scaled alike), so the
+ * hidden matrix holds {@code u = 1.702 z}; the activation is then {@code u · σ(u)} (one sigmoid, one in-place
+ * multiply); fc2 runs with {@code alpha = 1 / 1.702}. Same product as {@code mlp}'s up to
  * float32 round-off. {@code gelu} is the engine's fused exact (erf) GELU.
  *
  * <p>The rows are processed in chunks of fewer than 32768 elements, PyTorch's grain size: below it the engine runs an
  * element-wise kernel on the calling thread instead of waking its OpenMP pool, so a {@link Parts} part stays on its
  * own core and never waits for, or spins against, the pool.
  */
-enum FusedActivation {
+public enum FusedActivation {
     /** {@code z · sigmoid(1.702 z)} (CLIP). */
     QUICK_GELU("quick_gelu", 1.702f),
     /** Exact GELU {@code 0.5 z (1 + erf(z / √2))}, PyTorch's {@code nn.GELU()}. */
@@ -41,12 +39,12 @@ enum FusedActivation {
     }
 
     /** Returns fc1's {@code alpha}. */
-    float fc1Alpha() {
+    public float fc1Alpha() {
         return inputScale;
     }
 
     /** Returns fc2's {@code alpha}, undoing what {@link #fc1Alpha()} put in. */
-    float fc2Alpha() {
+    public float fc2Alpha() {
         return 1f / inputScale;
     }
 
@@ -56,7 +54,7 @@ enum FusedActivation {
      *
      * @param manager where the chunk views and temporaries live; the caller closes it
      */
-    void applyInPlace(ByteBuffer matrix, int first, int rows, int width, NDManager manager) {
+    public void applyInPlace(ByteBuffer matrix, int first, int rows, int width, NDManager manager) {
         int chunkRows = Math.max(1, SERIAL_ELEMENTS / width);
         for (int r = first; r < first + rows; r += chunkRows) {
             int n = Math.min(chunkRows, first + rows - r);
@@ -81,16 +79,18 @@ enum FusedActivation {
         }
     }
 
-    /**
-     * @throws MoxieException naming the layer and the supported names if {@code name} is unknown or absent
-     */
-    static FusedActivation of(String name, String layer) {
+    /** Returns the Hugging Face name ({@code quick_gelu}, {@code gelu}). */
+    public String configName() {
+        return configName;
+    }
+
+    /** Returns the activation called {@code name} (a Hugging Face {@code hidden_act}), or null if there is none. */
+    public static FusedActivation named(String name) {
         for (FusedActivation a : values()) {
             if (a.configName.equals(name)) {
                 return a;
             }
         }
-        throw new MoxieException("MoE layer " + layer + ": activation '" + name + "' is not supported (supported: "
-                + Arrays.stream(values()).map(a -> a.configName).toList() + ")");
+        return null;
     }
 }

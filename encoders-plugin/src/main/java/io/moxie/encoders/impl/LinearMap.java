@@ -1,11 +1,13 @@
-package io.moxie.encoders.pointcloud;
+package io.moxie.encoders.impl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
+import io.moxie.blas.BlasLinear;
+import io.moxie.blas.OpenBlas;
 
 /**
  * {@code y = x · Wᵀ + b} over the last axis, {@code W [out, in]} as checkpoints store it: on OpenBLAS when the host has
- * it ({@link Blas}), else on DJL. The result is a new array in {@code x}'s manager; {@code x} is not modified.
+ * it ({@link BlasLinear}), else on DJL. The result is a new array in {@code x}'s manager; {@code x} is not modified.
  * Implementations are immutable, hence thread-safe; they hold views of weights owned by a component's manager.
  */
 public interface LinearMap {
@@ -20,8 +22,8 @@ public interface LinearMap {
      * Returns the map for a weight {@code [out, in]} and an optional bias {@code [out]} (null for none).
      */
     static LinearMap of(NDArray weight, NDArray bias) {
-        if (Blas.availableFor(weight)) {
-            return new BlasLinear(weight, bias);
+        if (OpenBlas.availableFor(weight)) {
+            return BlasLinear.of(weight, bias)::apply;
         }
         return bias == null ? x -> Linear.linear(x, weight).singletonOrThrow()
                 : x -> Linear.linear(x, weight, bias).singletonOrThrow();

@@ -1,0 +1,80 @@
+package io.moxie.blas;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * The host's one contact with OpenBLAS ({@code org.bytedeco:openblas} through JavaCPP): loading it and row-major
+ * {@code sgemm}. Every matrix is a direct, native-order {@link FloatBuffer} whose element 0 is the matrix's first
+ * element (slices, never a moved position, so buffers shared between threads are only read).
+ *
+ * <p>The BLAS-only binding ({@code openblas_nolapack}) is used: its JNI library is 0.3 MB instead of the 24 MB of the
+ * LAPACK one, it links the same {@code libopenblas}, and it keeps libtorch's own {@code sgemm_} bound to its MKL
+ * (checked with {@code LD_DEBUG=bindings}), so loading it changes nothing for DJL. JavaCPP's loader loads the library
+ * once per JVM and caches it; nothing is kept here.
+ *
+ * <p>OpenBLAS is set to one thread per call, process-wide: every Moxie GEMM runs as independent single-threaded parts
+ * on the fork-join pool ({@link Parts}), so there is one pool of GEMM threads, never OpenBLAS's pthreads spinning
+ * against the fork-join workers or libtorch's OpenMP pool (docs/PERFORMANCE.md, "One pool for the GEMMs").
+ */
+public final class OpenBlas {
+    private OpenBlas() {
+    }
+
+    /** Returns whether OpenBLAS is (or could now be) loaded; false if the natives are missing or cannot load. */
+    public static boolean available() {
+        try {
+            load();
+            return true;
+        } catch (LinkageError | RuntimeException e) {
+            return false; // UnsatisfiedLinkError without natives for this platform, NoClassDefFoundError without JavaCPP
+        }
+    }
+
+    /** Returns whether GEMMs on {@code array}'s memory can run here: a CPU array, and OpenBLAS loadable. */
+    public static boolean availableFor(NDArray array) {
+        return Device.Type.CPU.equals(array.getDevice().getDeviceType()) && available();
+    }
+
+    /**
+     * Loads OpenBLAS if it is not loaded yet.
+     *
+     * @param who what needs it, for the message
+     * @param instead what to use instead, for the message
+     * @throws IllegalStateException saying why it cannot be loaded
+     */
+    public static void require(String who, String instead) {
+        try {
+            load();
+        } catch (LinkageError | RuntimeException e) {
+            throw new IllegalStateException(who + ": OpenBLAS (org.bytedeco:openblas on the host class path) cannot be "
+                    + "loaded: " + e + ". " + instead, e);
+        }
+    }
+
+    private static void load() {
+        Loader.load(openblas_nolapack.class);
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+    }
+
+    /**
+     * {@code C = alpha · A · Bᵀ + beta · C}, row-major: {@code A [m, k]} (row stride {@code lda}), {@code B [n, k]}
+     * (row stride {@code ldb}: PyTorch's {@code [out, in]} weight layout, used as stored), {@code C [m, n]} (row
+     * stride {@code ldc}).
+     */
+    public static void gemmNT(int m, int n, int k, float alpha, FloatBuffer a, int lda, FloatBuffer b, int ldb,
+                              float beta, FloatBuffer c, int ldc) {
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                openblas_nolapack.CblasTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** {@code C = alpha · A · B + beta · C}, row-major: {@code A [m, k]}, {@code B [k, n]}, {@code C [m, n]}. */
+    public static void gemmNN(int m, int n, int k, float alpha, FloatBuffer a, int lda, FloatBuffer b, int ldb,
+                              float beta, FloatBuffer c, int ldc) {
+        openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
+                openblas_nolapack.CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+}

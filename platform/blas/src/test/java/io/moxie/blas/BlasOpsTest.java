@@ -1,0 +1,97 @@
+package io.moxie.blas;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shared OpenBLAS operations against the engine's own on real DJL tensors: linear maps split over columns and over
+ * rows, with and without bias, the dense MLP with both fused activations, and the row-chunked engine steps.
+ */
+class BlasOpsTest {
+    private static NDManager manager;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager();
+        manager.getEngine().setRandomSeed(7);
+        assertTrue(OpenBlas.available(), "OpenBLAS must load in tests (it is on the test class path)");
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    @Test
+    void linearMatchesTheEngineOverColumnsAndOverRows() {
+        // 512 outputs: parts over columns on 2+ cores; 48 outputs over 300 rows: parts over rows
+        for (int[] size : new int[][] {{3, 7, 512, 96}, {300, 1, 48, 33}, {1, 1, 5, 4}}) {
+            NDArray x = manager.randomNormal(new Shape(size[0], size[1], size[3]));
+            NDArray w = manager.randomNormal(new Shape(size[2], size[3]));
+            NDArray b = manager.randomNormal(new Shape(size[2]));
+            assertClose(Linear.linear(x, w, b).singletonOrThrow(), BlasLinear.of(w, b).apply(x), 1e-4f);
+            assertClose(Linear.linear(x, w).singletonOrThrow(), BlasLinear.of(w, null).apply(x), 1e-4f);
+        }
+    }
+
+    @Test
+    void linearRefusesAWrongWidth() {
+        BlasLinear map = BlasLinear.of(manager.ones(new Shape(4, 3)), null);
+        assertThrows(IllegalArgumentException.class, () -> map.apply(manager.ones(new Shape(2, 5))));
+    }
+
+    @Test
+    void mlpMatchesTheEngineForBothActivations() {
+        NDArray x = manager.randomNormal(new Shape(2, 70, 64));
+        NDArray w1 = manager.randomNormal(new Shape(256, 64)).mul(0.2f);
+        NDArray b1 = manager.randomNormal(new Shape(256));
+        NDArray w2 = manager.randomNormal(new Shape(40, 256)).mul(0.1f);
+        NDArray b2 = manager.randomNormal(new Shape(40));
+        NDArray z = Linear.linear(x, w1, b1).singletonOrThrow();
+        NDArray quick = z.mul(ai.djl.nn.Activation.sigmoid(z.mul(1.702f)));
+        assertClose(Linear.linear(quick, w2, b2).singletonOrThrow(),
+                BlasMlp.of(w1, b1, w2, b2, FusedActivation.QUICK_GELU).forward(x), 1e-3f);
+        NDArray gelu = z.getNDArrayInternal().gelu();
+        assertClose(Linear.linear(gelu, w2, b2).singletonOrThrow(),
+                BlasMlp.of(w1, b1, w2, b2, FusedActivation.GELU).forward(x), 1e-3f);
+    }
+
+    @Test
+    void activationsAreFoundByTheirHuggingFaceNames() {
+        assertEquals(FusedActivation.QUICK_GELU, FusedActivation.named("quick_gelu"));
+        assertEquals(FusedActivation.GELU, FusedActivation.named("gelu"));
+        assertNull(FusedActivation.named("relu"));
+    }
+
+    @Test
+    void rowPartsGiveTheEngineResults() {
+        // 700 rows of 96: many chunks below the grain size, spread over the parts
+        NDArray x = manager.randomNormal(new Shape(7, 100, 96));
+        NDArray y = manager.randomNormal(new Shape(7, 100, 96));
+        assertArrayEquals(x.add(y).toFloatArray(), RowParts.add(x, y).toFloatArray());
+        NDArray softmax = RowParts.map(x, a -> a.softmax(-1));
+        assertEquals(x.getShape(), softmax.getShape());
+        assertClose(x.softmax(-1), softmax, 1e-6f);
+    }
+
+    private static void assertClose(NDArray expected, NDArray actual, float tolerance) {
+        assertEquals(expected.getShape(), actual.getShape());
+        float[] e = expected.toFloatArray();
+        float[] a = actual.toFloatArray();
+        for (int i = 0; i < e.length; i++) {
+            float scale = Math.max(1f, Math.abs(e[i]));
+            assertTrue(Math.abs(e[i] - a[i]) <= tolerance * scale, "element " + i + ": " + e[i] + " vs " + a[i]);
+        }
+    }
+}
