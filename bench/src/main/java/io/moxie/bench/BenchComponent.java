@@ -8,23 +8,31 @@ import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
+import io.moxie.api.RouterFactory;
 import io.moxie.routers.TopKRouterFactory;
 
 /**
  * A component built outside a pipeline: its weights come from a store, its memory is a sub-manager of the caller's
- * (closed by the caller), and its MoE layers use the {@code topk} router with a chosen expert bank, as the kernel
- * would wire them.
+ * (closed by the caller), and its MoE layers use a chosen router ({@code topk} unless told) and expert bank, as the
+ * kernel would wire them.
  */
 final class BenchComponent implements ComponentContext {
     private final String name;
     private final ParameterStore parameters;
     private final NDManager manager;
+    private final RouterFactory router;
     private final ExpertBankFactory experts;
 
     BenchComponent(String name, ParameterStore parameters, NDManager parent, ExpertBankFactory experts) {
+        this(name, parameters, parent, new TopKRouterFactory(), experts);
+    }
+
+    BenchComponent(String name, ParameterStore parameters, NDManager parent, RouterFactory router,
+                   ExpertBankFactory experts) {
         this.name = name;
         this.parameters = parameters;
         this.manager = parent.newSubManager();
+        this.router = router;
         this.experts = experts;
     }
 
@@ -55,6 +63,6 @@ final class BenchComponent implements ComponentContext {
 
     @Override
     public MoeLayer moeLayer(MoeSpec spec) {
-        return new BenchMoeLayer(spec.layer(), new TopKRouterFactory().create(this, spec), experts.create(this, spec));
+        return new BenchMoeLayer(spec.layer(), router.create(this, spec), experts.create(this, spec));
     }
 }

@@ -24,9 +24,13 @@ final class ReferencePeer implements AutoCloseable {
     private final BufferedReader out;
 
     ReferencePeer(String python, Path referenceDir) {
+        this(List.of(python, SCRIPT.toString(), referenceDir.toString()));
+    }
+
+    /** Starts a peer script ({@code command}: interpreter, script, its arguments) that speaks the same protocol. */
+    ReferencePeer(List<String> command) {
         try {
-            process = new ProcessBuilder(List.of(python, SCRIPT.toString(), referenceDir.toString()))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
@@ -34,11 +38,11 @@ final class ReferencePeer implements AutoCloseable {
                 throw new IllegalStateException("reference peer did not start: " + ready);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + SCRIPT, e);
+            throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
         }
     }
 
-    /** Runs one call of {@code layer} or {@code connector} in the peer and waits for it. */
+    /** Runs one call (a line such as {@code layer}, {@code connector} or {@code decode 32}) in the peer and waits for it. */
     void call(String workload) {
         try {
             in.write(workload + "\n");
