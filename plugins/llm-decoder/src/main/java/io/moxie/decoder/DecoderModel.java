@@ -56,7 +56,7 @@ final class DecoderModel {
             String prefix = CheckpointKeys.layer(i);
             layers[i] = new DecoderLayer(
                     new RmsNorm(p.load(prefix + "input_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
-                    attention(context, c, i, rope),
+                    attention(context, c, i),
                     new RmsNorm(p.load(prefix + "post_attention_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
                     c.sparseMoe() ? new FeedForward.SparseMoe(context.moeLayer(mixtralSpec(c, i))) : denseMlp(p, m, c, i));
         }
@@ -64,7 +64,7 @@ final class DecoderModel {
         return new DecoderModel(c, embedding, lmHead, norm, layers, rope);
     }
 
-    private static Attention attention(ComponentContext context, DecoderConfig c, int i, Rope rope) {
+    private static Attention attention(ComponentContext context, DecoderConfig c, int i) {
         ParameterStore p = context.parameters();
         NDManager m = context.manager();
         long d = c.hiddenSize();
@@ -88,14 +88,14 @@ final class DecoderModel {
         if (fuse) {
             NDArray qkv = NDArrays.concat(new NDList(dense[0], dense[1], dense[2]), 0);
             new NDList(dense).close();
-            return new Attention(i, c, Projection.dense(qkv), null, proj[3], rope);
+            return new Attention(i, c, Projection.dense(qkv), null, proj[3]);
         }
         for (int j = 0; j < 3; j++) {
             if (dense[j] != null) {
                 proj[j] = Projection.dense(dense[j]);
             }
         }
-        return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3], rope);
+        return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3]);
     }
 
     private static FeedForward denseMlp(ParameterStore p, NDManager m, DecoderConfig c, int i) {
