@@ -466,15 +466,25 @@ public final class LlmBench {
 
     /** Runs {@code llm_reference.py bench} with the given torch threads; returns its one-line summary, or why not. */
     private String referenceBench(String when, int threads) {
+        // the reference's parts a, b, c are this benchmark's moe, lora, decode
+        String parts = String.join(",", options.parts.stream().map(p -> switch (p) {
+            case "moe" -> "a";
+            case "lora" -> "b";
+            default -> "c";
+        }).toList());
         List<String> command = new ArrayList<>(List.of(options.python, options.referenceScript.toString(), "bench",
-                "--threads", Integer.toString(threads)));
+                "--threads", Integer.toString(threads), "--parts", parts));
+        if (options.referenceQuick) {
+            command.add("--quick");
+        }
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 return "failed: " + text.replace('\n', ' ');
             }
-            line("- reference `bench --threads " + threads + "` (" + when + "), load average " + Machine.load() + ":");
+            line("- reference `" + String.join(" ", command.subList(2, command.size())) + "` (" + when + "), load average "
+                    + Machine.load() + ":");
             StringBuilder summary = new StringBuilder();
             for (String l : text.split("\n")) {
                 if (l.startsWith("(") || l.startsWith("torch")) {
@@ -514,6 +524,7 @@ public final class LlmBench {
         int decodeIters = 3;
         int threads;
         boolean referenceBench = true;
+        boolean referenceQuick;
         String python = "/usr/bin/python3";
         Path referenceScript = Path.of("../shared/reference/llm_reference.py");
         Path dataDir = Path.of("/tmp/moxie-bench/llm");
@@ -532,6 +543,7 @@ public final class LlmBench {
                     case "--decode-iters" -> o.decodeIters = Integer.parseInt(args[++i]);
                     case "--threads" -> o.threads = Integer.parseInt(args[++i]);
                     case "--no-reference-bench" -> o.referenceBench = false;
+                    case "--reference-quick" -> o.referenceQuick = true;
                     case "--python" -> o.python = args[++i];
                     case "--reference" -> o.referenceScript = Path.of(args[++i]);
                     case "--data-dir" -> o.dataDir = Path.of(args[++i]);
@@ -542,7 +554,7 @@ public final class LlmBench {
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
                             + "--warmup N --decode-iters N --threads N (torch threads of the reference; default: "
-                            + "DJL's) --no-reference-bench --python EXE --reference llm_reference.py --data-dir DIR "
+                            + "DJL's) --no-reference-bench --reference-quick --python EXE --reference llm_reference.py --data-dir DIR "
                             + "--model-types DIR --parts moe,lora,decode --decode-lengths 32,128,512 --report FILE.md");
                 }
             }

@@ -12,9 +12,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py}),
- * called one iteration at a time so they are timed in the same interleaved rounds as Moxie's candidates. Owns the
- * process; {@link #close()} ends it.
+ * A reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py} for
+ * CuMo, {@code llm_reference_peer.py} for the decoder), called one iteration at a time so they are timed in the same
+ * interleaved rounds as Moxie's candidates. The protocol: the peer prints {@code ready} once set up, then answers each
+ * line it reads with one line. Owns the process; {@link #close()} ends it.
  */
 final class ReferencePeer implements AutoCloseable {
     private static final Path SCRIPT = Path.of("bench/src/main/python/reference_peer.py");
