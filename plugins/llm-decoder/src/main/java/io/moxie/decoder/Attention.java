@@ -12,9 +12,9 @@ import ai.djl.ndarray.NDManager;
  * <p>Query head h reads kv head {@code h / group}. Instead of repeating the keys {@code group} times (HF
  * {@code repeat_kv}, a copy of the whole cache per step), the {@code group} query heads of each kv head are stacked as
  * extra rows, so one batched GEMM per kv head scores them all against the cached keys in place. When q, k and v come
- * from one fused projection, one split takes them apart (views). RoPE is one batched product per tensor with the
- * call's rotation matrices ({@link Rope}), the queries' matrix carrying the {@code 1 / sqrt(head_dim)} score scale.
- * A decode step's cost is mostly the number of tensor operations, hence these fusions. Immutable.
+ * from one fused projection, one split takes them apart (views). RoPE uses the call's rotations ({@link Rope}: one
+ * batched product per tensor in a decode step), the queries' carrying the {@code 1 / sqrt(head_dim)} score scale. A
+ * decode step's cost is mostly the number of tensor operations, hence these fusions. Immutable.
  */
 final class Attention {
     private final int layer;
@@ -59,8 +59,8 @@ final class Attention {
             k = separate[1].apply(a, pass).reshape(t, kvHeads, headDim);
             v = separate[2].apply(a, pass).reshape(t, kvHeads, headDim);
         }
-        q = Rope.apply(q, pass.rope().queries()); // scaled by 1 / sqrt(head_dim)
-        k = Rope.apply(k, pass.rope().keys());
+        q = pass.rope().queries().apply(q); // scaled by 1 / sqrt(head_dim)
+        k = pass.rope().keys().apply(k);
         NDArray keys = k.transpose(1, 0, 2);
         NDArray values = v.transpose(1, 0, 2);
         KvCache cache = pass.cache();

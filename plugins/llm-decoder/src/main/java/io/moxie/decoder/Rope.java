@@ -13,14 +13,18 @@ import ai.djl.ndarray.types.Shape;
  * {@code rotate_half([x1, x2]) = [-x2, x1]} (pairs {@code (d, d + head_dim/2)}, not interleaved). The cos and sin
  * tables are computed in float32 with the same operations as the reference, so they agree bit for bit.
  *
- * <p>The rotation of one position is linear, {@code x' = x R_pos} with {@code R_pos = diag(cos) + P diag(sin)}
- * ({@code P} the signed permutation of {@code rotate_half}), so a forward call builds its {@code [t, hd, hd]}
- * matrices once and each layer rotates all its heads with one batched matrix product instead of slicing, negating,
- * concatenating and three element-wise products: a decode step is dominated by such per-operation costs. Each output
- * element is {@code x_j cos_j ± x_p sin_j} plus exact zeros, so it differs from the reference's only by the rounding
- * of that one sum. Immutable.
+ * <p>{@code rotate_half} is a product with a constant signed permutation {@code P} (exact: one non-zero term per
+ * output), so a rotation is {@code x cos + (x P) sin}: four operations on {@code [t, 1, head_dim]} tables. A call of
+ * few rows (a decode step, where the fixed cost of each tensor operation dominates) goes further: its rotation is
+ * linear per position, {@code x' = x R_pos} with {@code R_pos = diag(cos) + P diag(sin)}, so it builds the
+ * {@code [t, hd, hd]} matrices once per call and every layer rotates with one batched product. Beyond
+ * {@link #MATRIX_ROWS} rows the matrices would cost {@code t·hd²} floats each, so long prefills use the tables. Each
+ * call also carries a query rotation scaled by attention's {@code 1 / sqrt(head_dim)}. Immutable.
  */
 final class Rope {
+    /** Calls of at most this many rows rotate with per-position matrices. */
+    static final long MATRIX_ROWS = 16;
+
     private final NDArray invFreqRow;
     private final NDArray identity;
     private final NDArray rotateHalf;
@@ -46,11 +50,13 @@ final class Rope {
         this.rotateHalf = manager.create(p, new Shape(headDim, headDim));
     }
 
-    /**
-     * The rotations of {@code t} consecutive positions, {@code [t, hd, hd]}: {@code keys} as RoPE defines it,
-     * {@code queries} the same times {@code 1 / sqrt(head_dim)}, attention's score scale folded in.
-     */
-    record Tables(NDArray queries, NDArray keys) {
+    /** How one call rotates {@code x [t, heads, head_dim]}; results go to {@code x}'s manager. */
+    interface Rotation {
+        NDArray apply(NDArray x);
+    }
+
+    /** The rotations of one call's positions: {@code keys} as RoPE defines it, {@code queries} times the score scale. */
+    record Tables(Rotation queries, Rotation keys) {
     }
 
     /** Builds the rotations of positions {@code start .. start+t-1} in {@code manager}. */
@@ -58,14 +64,19 @@ final class Rope {
         NDArray positions = manager.arange(Math.toIntExact(start), Math.toIntExact(start + t), 1, DataType.INT64)
                 .toType(DataType.FLOAT32, false);
         NDArray half = positions.expandDims(1).mul(invFreqRow);
-        NDArray angles = NDArrays.concat(new NDList(half, half), 1).expandDims(1); // [t, 1, hd]: scales columns
-        // the call's arrays on the left: a result belongs to its left operand's manager, never the component's
-        NDArray keys = angles.cos().mul(identity).addi(angles.sin().mul(rotateHalf));
-        return new Tables(keys.mul((float) queryScale), keys);
-    }
-
-    /** Rotates {@code x [t, heads, head_dim]} with one of the tables' rotations; the result goes to {@code x}'s manager. */
-    static NDArray apply(NDArray x, NDArray rotation) {
-        return x.matMul(rotation);
+        NDArray angles = NDArrays.concat(new NDList(half, half), 1).expandDims(1); // [t, 1, hd]
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+        float scale = (float) queryScale;
+        if (t <= MATRIX_ROWS) {
+            // the call's arrays on the left: a result belongs to its left operand's manager, never the component's
+            NDArray keys = cos.mul(identity).addi(sin.mul(rotateHalf));
+            NDArray queries = keys.mul(scale);
+            return new Tables(x -> x.matMul(queries), x -> x.matMul(keys));
+        }
+        NDArray queryCos = cos.mul(scale);
+        NDArray querySin = sin.mul(scale);
+        return new Tables(x -> x.mul(queryCos).addi(x.matMul(rotateHalf).muli(querySin)),
+                x -> x.mul(cos).addi(x.matMul(rotateHalf).muli(sin)));
     }
 }
