@@ -20,7 +20,8 @@ Moxie needs to run the same numbers into OUT_DIR (once; reused while OUT_DIR/don
 Then each stdin line runs one call and the reply is its time in ms: `moe`; `lora-base`, `lora-unmerged`, `lora-dense`,
 `lora-merged`, `lora-merge` (256 rows) and `lora-base-1`, `lora-unmerged-1`, `lora-merged-1` (one row, a decode step);
 `decode N` (prefill of 16 + N cached greedy steps, the reference's run_cached); `step L` (one uncached forward over L
-rows, the reference's no-cache step). `ready` is printed once set up.
+rows, the reference's no-cache step); `gemv` (every weight matrix of the decode model times one row: a decode step's
+memory traffic without the rest). `ready` is printed once set up.
 """
 import json
 import math
@@ -139,6 +140,15 @@ def main():
             json.dump(ids, f)
         open(os.path.join(out_dir, "done"), "w").close()
 
+    # the limit of a decode step: every weight matrix of the model read once by a one-row product (the GEMVs alone)
+    x_by_width = {}
+    gemvs = [(w_, x_by_width.setdefault(w_.shape[1], torch.randn(1, w_.shape[1], generator=g)))
+             for key, w_ in dw.items() if w_.dim() == 2 and key != "model.embed_tokens.weight"]
+
+    def gemv():
+        for w_, x_ in gemvs:
+            F.linear(x_, w_)
+
     seqs = {}
 
     def step(length):
@@ -151,7 +161,7 @@ def main():
         "lora-base": lambda: F.linear(lx, W), "lora-unmerged": lambda: unmerged(lx),
         "lora-dense": lambda: unmerged_dense(lx), "lora-merged": lambda: F.linear(lx, Wm), "lora-merge": merge,
         "lora-base-1": lambda: F.linear(lx1, W), "lora-unmerged-1": lambda: unmerged(lx1),
-        "lora-merged-1": lambda: F.linear(lx1, Wm),
+        "lora-merged-1": lambda: F.linear(lx1, Wm), "gemv": gemv,
     }
     print("ready", flush=True)
     for line in sys.stdin:

@@ -67,9 +67,11 @@ import java.util.concurrent.TimeUnit;
  * weights, inputs and reference outputs Moxie runs, so both compute the same numbers (checked). The reference's own
  * {@code bench} runs before and after, with the same number of torch threads as DJL's libtorch uses here.
  *
- * <p>No OpenBLAS is loaded in this process: loading it makes libtorch's own GEMM calls resolve to it
- * (platform-facts §7), which would change what Moxie's DJL code measures. Run with
- * {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line (docs/PERFORMANCE.md).
+ * <p>No OpenBLAS is loaded in this process unless {@code --load-openblas} asks for it: loading it makes libtorch's own
+ * GEMM calls resolve to it (platform-facts §7, undocumented symbol interposition), which changes what Moxie's DJL code
+ * measures. The option exists to measure exactly that: a JVM where another plugin (the {@code grouped-mlp-blas} bank)
+ * has loaded OpenBLAS. Run with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line
+ * (docs/PERFORMANCE.md).
  */
 public final class LlmBench {
     private static final int MOE_TOKENS = 128;
@@ -103,6 +105,10 @@ public final class LlmBench {
         line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
         line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
         Engine.getInstance().setRandomSeed(0); // DJL first, from the main thread (platform-facts §2)
+        if (options.loadOpenBlas) {
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            line("- OpenBLAS loaded into the JVM on purpose (`--load-openblas`): libtorch's GEMM calls may resolve to it");
+        }
         int threads = options.threads > 0 ? options.threads : JniUtils.getNumThreads();
         line("- torch intra-op threads: Moxie (DJL's libtorch) " + JniUtils.getNumThreads() + ", the reference peer and "
                 + "the reference `bench` " + threads + " (`--threads " + threads + "`)");
@@ -326,6 +332,7 @@ public final class LlmBench {
             throw new UncheckedIOException(e);
         }
         try (ModelRepository repository = new ModelRepository(scratch);
+             NDManager gemvScope = NDManager.newBaseManager();
              PipelineEngine engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)),
                      Device.cpu(), EngineOptions.DEFAULTS)) {
             engine.deploy(pipeline("cached", dir, true)).join();
@@ -340,6 +347,14 @@ public final class LlmBench {
                 rows.add(new Interleaved.Candidate("Moxie " + n, () -> infer(engine, "cached", prompt, n)));
                 rows.add(new Interleaved.Candidate("reference " + n, () -> peer.call("decode " + n)));
             }
+            // the step's floor: each weight matrix read once by a one-row product, no other work
+            List<NDArray[]> gemvs = gemvs(dir, gemvScope);
+            rows.add(new Interleaved.Candidate("Moxie GEMVs", () -> {
+                for (NDArray[] wx : gemvs) {
+                    linear(wx[1], wx[0]);
+                }
+            }));
+            rows.add(new Interleaved.Candidate("reference GEMVs", () -> peer.call("gemv")));
             List<Interleaved.Timing> cached = Interleaved.run(rows, 1, options.decodeIters);
             // without the cache a step's cost grows with the context: per-step medians at five lengths per n,
             // integrated (trapezoid), exactly as the reference's bench does
@@ -368,6 +383,21 @@ public final class LlmBench {
         }
     }
 
+    /** The decode model's 2-D weights except the embeddings (read by row lookup), each with a random one-row input. */
+    private static List<NDArray[]> gemvs(Path model, NDManager scope) {
+        List<NDArray[]> out = new ArrayList<>();
+        try (ModelRepository repo = new ModelRepository(model.getParent())) {
+            ParameterStore store = repo.openDirectory(model).parameters();
+            for (String key : store.keys()) {
+                Shape shape = store.shape(key);
+                if (shape.dimension() == 2 && !key.equals("model.embed_tokens.weight")) {
+                    out.add(new NDArray[] {store.load(key, scope), scope.randomNormal(new Shape(1, shape.get(1)))});
+                }
+            }
+        }
+        return out;
+    }
+
     private void decodeTable(List<Interleaved.Timing> cached, List<Interleaved.Timing> steps, List<Integer> lengths) {
         List<String> out = table("(c) decode, Llama hidden 512, 8 layers, 8 heads, intermediate 1376, vocab 1000, "
                 + "prompt 16 (prefill included), the shipped `llama` pipeline", "| new tokens | Moxie with KV cache "
@@ -383,6 +413,12 @@ public final class LlmBench {
             out.add(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2fx | %.1f | %.1f | %.1fx / %.1fx |", n, moxie,
                     ref, moxie / ref, moxieNoCache, refNoCache, moxie / moxieNoCache, ref / refNoCache));
         }
+        Interleaved.Timing moxieGemv = cached.get(2 * ns.size());
+        Interleaved.Timing refGemv = cached.get(2 * ns.size() + 1);
+        out.add("");
+        out.add(String.format(Locale.ROOT, "- the floor of a decode step, every weight matrix read once by a one-row "
+                + "product and nothing else: Moxie (DJL) %s ms, at most %.0f tok/s; reference (torch) %s ms, at most %.0f "
+                + "tok/s", ms(moxieGemv), 1e3 / moxieGemv.median(), ms(refGemv), 1e3 / refGemv.median()));
         out.add("");
         out.add("Per-step medians without the cache (one forward over L rows, ms), Moxie / reference: "
                 + String.join(", ", lengths.stream().map(l -> String.format(Locale.ROOT, "L=%d %.1f / %.1f", l,
@@ -525,6 +561,7 @@ public final class LlmBench {
         int threads;
         boolean referenceBench = true;
         boolean referenceQuick;
+        boolean loadOpenBlas;
         String python = "/usr/bin/python3";
         Path referenceScript = Path.of("../shared/reference/llm_reference.py");
         Path dataDir = Path.of("/tmp/moxie-bench/llm");
@@ -544,6 +581,7 @@ public final class LlmBench {
                     case "--threads" -> o.threads = Integer.parseInt(args[++i]);
                     case "--no-reference-bench" -> o.referenceBench = false;
                     case "--reference-quick" -> o.referenceQuick = true;
+                    case "--load-openblas" -> o.loadOpenBlas = true;
                     case "--python" -> o.python = args[++i];
                     case "--reference" -> o.referenceScript = Path.of(args[++i]);
                     case "--data-dir" -> o.dataDir = Path.of(args[++i]);
@@ -554,7 +592,7 @@ public final class LlmBench {
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
                             + "--warmup N --decode-iters N --threads N (torch threads of the reference; default: "
-                            + "DJL's) --no-reference-bench --reference-quick --python EXE --reference llm_reference.py --data-dir DIR "
+                            + "DJL's) --no-reference-bench --reference-quick --load-openblas --python EXE --reference llm_reference.py --data-dir DIR "
                             + "--model-types DIR --parts moe,lora,decode --decode-lengths 32,128,512 --report FILE.md");
                 }
             }

@@ -71,8 +71,14 @@ final class Rope {
         if (t <= MATRIX_ROWS) {
             // the call's arrays on the left: a result belongs to its left operand's manager, never the component's
             NDArray keys = cos.mul(identity).addi(sin.mul(rotateHalf));
+            if (t == 1) {
+                // one position (a decode step): a plain [hd, hd] matrix makes the product one small GEMM, cheaper
+                // than a batched one
+                keys = keys.reshape(keys.getShape().get(1), keys.getShape().get(2));
+            }
             NDArray queries = keys.mul(scale);
-            return new Tables(x -> x.matMul(queries), x -> x.matMul(keys));
+            NDArray keyRotation = keys;
+            return new Tables(x -> x.matMul(queries), x -> x.matMul(keyRotation));
         }
         NDArray queryCos = cos.mul(scale);
         NDArray querySin = sin.mul(scale);
