@@ -12,10 +12,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py}),
- * called one iteration at a time so they are timed in the same interleaved rounds as Moxie's candidates, with as
- * many torch intra-op threads as asked (Moxie's own thread count, for a fair comparison). Owns the process;
- * {@link #close()} ends it.
+ * A reference's {@code bench} workloads in a Python child process ({@code bench/src/main/python/reference_peer.py} for
+ * CuMo, {@code llm_reference_peer.py} for the decoder), called one iteration at a time so they are timed in the same
+ * interleaved rounds as Moxie's candidates, with as many torch intra-op threads as asked. The protocol: the peer
+ * prints {@code ready N} (N: its torch threads) once set up, then answers each line it reads with one line. Owns the
+ * process; {@link #close()} ends it.
  */
 final class ReferencePeer implements AutoCloseable {
     private static final Path SCRIPT = Path.of("bench/src/main/python/reference_peer.py");
@@ -27,9 +28,13 @@ final class ReferencePeer implements AutoCloseable {
 
     /** @param threads torch intra-op threads for the peer (0: torch's default) */
     ReferencePeer(String python, Path referenceDir, int threads) {
+        this(List.of(python, SCRIPT.toString(), referenceDir.toString(), Integer.toString(threads)));
+    }
+
+    /** Starts a peer script ({@code command}: interpreter, script, its arguments) that speaks the same protocol. */
+    ReferencePeer(List<String> command) {
         try {
-            process = new ProcessBuilder(List.of(python, SCRIPT.toString(), referenceDir.toString(),
-                    Integer.toString(threads))).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
             out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
@@ -39,7 +44,7 @@ final class ReferencePeer implements AutoCloseable {
             }
             this.threads = Integer.parseInt(ready.substring("ready ".length()).trim());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + SCRIPT, e);
+            throw new UncheckedIOException("cannot start " + String.join(" ", command), e);
         }
     }
 
@@ -48,7 +53,7 @@ final class ReferencePeer implements AutoCloseable {
         return threads;
     }
 
-    /** Runs one call of {@code layer} or {@code connector} in the peer and waits for it. */
+    /** Runs one call (a line such as {@code layer}, {@code connector} or {@code decode 32}) in the peer and waits for it. */
     void call(String workload) {
         try {
             in.write(workload + "\n");

@@ -1,8 +1,8 @@
 package io.moxie.decoder;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 
 /**
  * Grouped-query self-attention of one layer (MHA when {@code kv_heads = heads}, MQA when 1), HF Llama semantics: q, k,
@@ -12,43 +12,35 @@ import ai.djl.ndarray.index.NDIndex;
  * <p>Query head h reads kv head {@code h / group}. Instead of repeating the keys {@code group} times (HF
  * {@code repeat_kv}, a copy of the whole cache per step), the {@code group} query heads of each kv head are stacked as
  * extra rows, so one batched GEMM per kv head scores them all against the cached keys in place. When q, k and v come
- * from one fused projection, RoPE rotates the query and key heads in one go. Immutable.
+ * from one fused projection, one split takes them apart (views). RoPE uses the call's rotations ({@link Rope}: one
+ * batched product per tensor in a decode step), the queries' carrying the {@code 1 / sqrt(head_dim)} score scale. A
+ * decode step's cost is mostly the number of tensor operations, hence these fusions. Immutable.
  */
 final class Attention {
     private final int layer;
     private final int heads;
     private final int kvHeads;
     private final int headDim;
-    private final double scale;
     private final Projection qkv;
     private final Projection[] separate;
     private final Projection out;
-    private final Rope rope;
-    // head ranges of the fused projection's output viewed as [t, heads + 2 kv_heads, head_dim], parsed once
-    private final NDIndex queryAndKeyHeads;
-    private final NDIndex valueHeads;
-    private final NDIndex queryHeads;
-    private final NDIndex keyHeads;
+    // where the fused projection's output [t, heads + 2 kv_heads, head_dim] splits into q, k and v
+    private final long[] splits;
 
     /**
      * @param qkv the fused q/k/v projection {@code [d] -> [(heads + 2 kv_heads) head_dim]}, or null when they are
      *            separate (some are LoRA-MoE layers)
      * @param separate q, k, v projections when {@code qkv} is null
      */
-    Attention(int layer, DecoderConfig config, Projection qkv, Projection[] separate, Projection out, Rope rope) {
+    Attention(int layer, DecoderConfig config, Projection qkv, Projection[] separate, Projection out) {
         this.layer = layer;
         this.heads = config.numHeads();
         this.kvHeads = config.numKvHeads();
         this.headDim = config.headDim();
-        this.scale = Math.sqrt(headDim);
         this.qkv = qkv;
         this.separate = separate;
         this.out = out;
-        this.rope = rope;
-        this.queryAndKeyHeads = new NDIndex(":, 0:{}", heads + kvHeads);
-        this.valueHeads = new NDIndex(":, {}:", heads + kvHeads);
-        this.queryHeads = new NDIndex(":, 0:{}", heads);
-        this.keyHeads = new NDIndex(":, {}:", heads);
+        this.splits = new long[] {heads, heads + kvHeads};
     }
 
     /** Attends {@code a [t, d]} (the normalised residual) and returns {@code o [t, d]} in the pass's scope. */
@@ -58,16 +50,17 @@ final class Attention {
         NDArray k;
         NDArray v;
         if (qkv != null) {
-            NDArray all = qkv.apply(a, pass).reshape(t, heads + 2L * kvHeads, headDim);
-            NDArray rotated = rope.apply(all.get(queryAndKeyHeads), pass.rope());
-            q = rotated.get(queryHeads);
-            k = rotated.get(keyHeads);
-            v = all.get(valueHeads);
+            NDList parts = qkv.apply(a, pass).reshape(t, heads + 2L * kvHeads, headDim).split(splits, 1);
+            q = parts.get(0);
+            k = parts.get(1);
+            v = parts.get(2);
         } else {
-            q = rope.apply(separate[0].apply(a, pass).reshape(t, heads, headDim), pass.rope());
-            k = rope.apply(separate[1].apply(a, pass).reshape(t, kvHeads, headDim), pass.rope());
+            q = separate[0].apply(a, pass).reshape(t, heads, headDim);
+            k = separate[1].apply(a, pass).reshape(t, kvHeads, headDim);
             v = separate[2].apply(a, pass).reshape(t, kvHeads, headDim);
         }
+        q = pass.rope().queries().apply(q); // scaled by 1 / sqrt(head_dim)
+        k = pass.rope().keys().apply(k);
         NDArray keys = k.transpose(1, 0, 2);
         NDArray values = v.transpose(1, 0, 2);
         KvCache cache = pass.cache();
@@ -83,7 +76,7 @@ final class Attention {
         // [t, heads, hd] -> [kv_heads, group·t, hd]: row (g, i) is query head kv·group + g at query position i
         NDArray grouped = t == 1 ? q.reshape(kvHeads, group, headDim)
                 : q.reshape(t, kvHeads, group, headDim).transpose(1, 2, 0, 3).reshape(kvHeads, group * t, headDim);
-        NDArray scores = grouped.matMul(keys.transpose(0, 2, 1)).divi(scale);
+        NDArray scores = grouped.matMul(keys.transpose(0, 2, 1));
         NDArray mask = pass.mask();
         if (mask != null) {
             scores = scores.reshape(kvHeads, group, t, keyCount).addi(mask).reshape(kvHeads, group * t, keyCount);

@@ -56,7 +56,7 @@ final class DecoderModel {
             String prefix = CheckpointKeys.layer(i);
             layers[i] = new DecoderLayer(
                     new RmsNorm(p.load(prefix + "input_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
-                    attention(context, c, i, rope),
+                    attention(context, c, i),
                     new RmsNorm(p.load(prefix + "post_attention_layernorm.weight", new Shape(d), m), c.rmsNormEps()),
                     c.sparseMoe() ? new FeedForward.SparseMoe(context.moeLayer(mixtralSpec(c, i))) : denseMlp(p, m, c, i));
         }
@@ -64,7 +64,7 @@ final class DecoderModel {
         return new DecoderModel(c, embedding, lmHead, norm, layers, rope);
     }
 
-    private static Attention attention(ComponentContext context, DecoderConfig c, int i, Rope rope) {
+    private static Attention attention(ComponentContext context, DecoderConfig c, int i) {
         ParameterStore p = context.parameters();
         NDManager m = context.manager();
         long d = c.hiddenSize();
@@ -89,7 +89,7 @@ final class DecoderModel {
             // q, k and v loaded straight into one array: no freed per-projection copies left in the allocator
             NDArray qkv = p.loadConcatenated(keys.subList(0, 3), shapes.subList(0, 3), m);
             Projection out = proj[3] != null ? proj[3] : Projection.dense(p.load(keys.get(3), shapes.get(3), m));
-            return new Attention(i, c, Projection.dense(qkv), null, out, rope);
+            return new Attention(i, c, Projection.dense(qkv), null, out);
         }
         int next = 0;
         for (int j = 0; j < 4; j++) {
@@ -98,7 +98,7 @@ final class DecoderModel {
                 next++;
             }
         }
-        return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3], rope);
+        return new Attention(i, c, null, new Projection[] {proj[0], proj[1], proj[2]}, proj[3]);
     }
 
     private static FeedForward denseMlp(ParameterStore p, NDManager m, DecoderConfig c, int i) {

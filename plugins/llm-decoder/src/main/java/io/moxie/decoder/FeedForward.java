@@ -1,7 +1,7 @@
 package io.moxie.decoder;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.MoeLayer;
@@ -18,20 +18,14 @@ interface FeedForward {
      *
      * @param gateUp {@code [2I, d]} float32 (gate rows first), owned by the component's manager
      * @param down {@code [d, I]} float32
-     * @param gateColumns selects the gate half of {@code gateUp}'s output
-     * @param upColumns selects the up half
      */
-    record Dense(NDArray gateUp, NDArray down, NDIndex gateColumns, NDIndex upColumns) implements FeedForward {
-        Dense(NDArray gateUp, NDArray down) {
-            this(gateUp, down, new NDIndex(":, 0:{}", down.getShape().get(1)),
-                    new NDIndex(":, {}:", down.getShape().get(1)));
-        }
-
+    record Dense(NDArray gateUp, NDArray down) implements FeedForward {
         @Override
         public NDArray forward(NDArray n, ForwardPass pass) {
-            NDArray both = Linear.linear(n, gateUp).singletonOrThrow();
-            NDArray gate = both.get(gateColumns);
-            NDArray up = both.get(upColumns);
+            // the two halves as views, in one operation
+            NDList both = Linear.linear(n, gateUp).singletonOrThrow().split(2, 1);
+            NDArray gate = both.get(0);
+            NDArray up = both.get(1);
             return Linear.linear(gate.mul(Activation.sigmoid(gate)).muli(up), down).singletonOrThrow();
         }
     }

@@ -37,7 +37,7 @@ final class ForwardPass {
         this.start = start;
         this.tokens = tokens;
         this.cache = cache;
-        this.rope = rope.tables(start, tokens, manager);
+        this.rope = rope.tables(start, tokens, 1 / Math.sqrt(config.headDim()), manager);
         this.mask = mask(manager, start, tokens, config.slidingWindow());
         this.routings = keepRouting ? new LinkedHashMap<>() : null;
     }

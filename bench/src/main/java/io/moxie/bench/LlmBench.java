@@ -1,0 +1,602 @@
+package io.moxie.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.Gson;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.MoeLayer;
+import io.moxie.api.MoeOutput;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.ParameterStore;
+import io.moxie.api.RequestKeys;
+import io.moxie.decoder.LlmStageFactory;
+import io.moxie.experts.lora.LoraExpertBankFactory;
+import io.moxie.experts.lora.MergedLoraExpertBankFactory;
+import io.moxie.experts.swiglu.SwigluExpertBankFactory;
+import io.moxie.kernel.model.ModelRepository;
+import io.moxie.kernel.pipeline.EngineOptions;
+import io.moxie.kernel.pipeline.InferenceRequest;
+import io.moxie.kernel.pipeline.InferenceResult;
+import io.moxie.kernel.pipeline.PipelineDefinition;
+import io.moxie.kernel.pipeline.PipelineEngine;
+import io.moxie.kernel.pipeline.PipelineYaml;
+import io.moxie.kernel.pipeline.StageDefinition;
+import io.moxie.kernel.registry.ComponentKind;
+import io.moxie.kernel.registry.ComponentRegistry;
+import io.moxie.kernel.tensor.HostTensor;
+import io.moxie.routers.TopKRouterFactory;
+import io.moxie.routers.instance.InstanceRouterFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The decoder's performance against the PyTorch reference ({@code llm_reference.py bench}, README-decoder.md "Bench"),
+ * in one run (issue 11, Performance):
+ * <ul>
+ *   <li>(a) Mixtral's sparse-MoE block (hidden 1024, intermediate 3584, 8 experts top-2, 128 tokens) through a
+ *       {@link MoeLayer} with the {@code topk} router and the {@code swiglu} bank, against the reference's eager block
+ *       and one DJL GEMM of the same FLOPs (the limit of the GEMM library the bank uses);</li>
+ *   <li>(b) one LoRA-MoE projection at Octavius' 13B size (5120 x 5120, r 32, 6 experts, top-2, 256 tokens) through a
+ *       {@link MoeLayer} with the {@code instance} router and the {@code lora} / {@code lora-merged} banks, against the
+ *       base linear alone (the limit) and the reference; also one row (a decode step) and the merge once per request,
+ *       and from how many generated tokens merging pays off;</li>
+ *   <li>(c) decode tokens/s of the reference bench's Llama (hidden 512, 8 layers, vocab 1000, prompt 16) through the
+ *       shipped {@code llama} pipeline with the KV cache at 32 / 128 / 512 new tokens, and without it (per-step medians
+ *       at five context lengths integrated, as the reference does).</li>
+ * </ul>
+ * The reference's workloads run in a peer process ({@code bench/src/main/python/llm_reference_peer.py}, the
+ * reference's own code and draws) timed in the same interleaved rounds as Moxie's candidates; the peer also writes the
+ * weights, inputs and reference outputs Moxie runs, so both compute the same numbers (checked). The reference's own
+ * {@code bench} runs before and after, with the same number of torch threads as DJL's libtorch uses here.
+ *
+ * <p>No OpenBLAS is loaded in this process unless {@code --load-openblas} asks for it: loading it makes libtorch's own
+ * GEMM calls resolve to it (platform-facts §7, undocumented symbol interposition), which changes what Moxie's DJL code
+ * measures. The option exists to measure exactly that: a JVM where another plugin (the {@code grouped-mlp-blas} bank)
+ * has loaded OpenBLAS. Run with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line
+ * (docs/PERFORMANCE.md).
+ */
+public final class LlmBench {
+    private static final int MOE_TOKENS = 128;
+    private static final int MOE_HIDDEN = 1024;
+    private static final int MOE_INTER = 3584;
+    private static final int MOE_EXPERTS = 8;
+    private static final int MOE_K = 2;
+    private static final int LORA_HIDDEN = 5120;
+    private static final int LORA_EXPERTS = 6;
+    private static final String LORA_GATE = "gating_network.w_gating";
+    private static final String LORA_PREFIX = "llama_model.base_model.model.model.layers.0.self_attn.q_proj.";
+    private static final int PROMPT = 16;
+    private static final Path PEER = Path.of("bench/src/main/python/llm_reference_peer.py");
+
+    private final Options options;
+    private final StringBuilder report = new StringBuilder();
+    private final List<List<String>> tables = new ArrayList<>();
+    private ReferencePeer peer;
+
+    private LlmBench(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) {
+        new LlmBench(Options.parse(args)).run();
+    }
+
+    private void run() {
+        line("## LLM decoder benchmark, " + Machine.now());
+        line("");
+        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
+        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        Engine.getInstance().setRandomSeed(0); // DJL first, from the main thread (platform-facts §2)
+        if (options.loadOpenBlas) {
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            line("- OpenBLAS loaded into the JVM on purpose (`--load-openblas`): libtorch's GEMM calls may resolve to it");
+        }
+        int threads = options.threads > 0 ? options.threads : JniUtils.getNumThreads();
+        line("- torch intra-op threads: Moxie (DJL's libtorch) " + JniUtils.getNumThreads() + ", the reference peer and "
+                + "the reference `bench` " + threads + " (`--threads " + threads + "`)");
+        line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds (decode: "
+                + options.decodeIters + "), Moxie and the reference peer interleaved (each round runs every candidate "
+                + "once, order rotated); medians. The peer's times include a pipe round trip (~0.1 ms).");
+        String before = options.referenceBench ? referenceBench("before", threads) : null;
+        Path refDir = options.referenceScript.toAbsolutePath().getParent();
+        try (NDManager root = NDManager.newBaseManager();
+             ReferencePeer p = new ReferencePeer(List.of(options.python, PEER.toString(), refDir.toString(),
+                     options.dataDir.toAbsolutePath().toString(), Integer.toString(threads)))) {
+            this.peer = p;
+            if (options.parts.contains("moe")) {
+                moe(root);
+            }
+            if (options.parts.contains("lora")) {
+                lora(root);
+            }
+            if (options.parts.contains("decode")) {
+                decode();
+            }
+        }
+        String after = options.referenceBench ? referenceBench("after", threads) : null;
+        line("- load average at the end: " + Machine.load());
+        tables.forEach(t -> t.forEach(this::line));
+        if (before != null || after != null) {
+            line("");
+            line("Reference `bench` (own process, own timing) for the record: before `" + before + "`; after `" + after
+                    + "`.");
+        }
+        if (options.report != null) {
+            try {
+                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    // ---- (a) Mixtral MoE block ----------------------------------------------------------------------------------
+
+    private void moe(NDManager root) {
+        Path dir = options.dataDir.resolve("moe");
+        double flops = 2.0 * 3 * MOE_TOKENS * MOE_K * MOE_HIDDEN * MOE_INTER;
+        try (ModelRepository repo = new ModelRepository(options.dataDir);
+             NDManager scope = root.newSubManager()) {
+            ParameterStore store = repo.openDirectory(dir).parameters();
+            String p = "model.layers.0.block_sparse_moe.";
+            MoeSpec spec = new MoeSpec("layer0", p + "gate.weight", MOE_EXPERTS, MOE_K,
+                    Map.of("w1", p + "experts.{e}.w1.weight", "w2", p + "experts.{e}.w2.weight",
+                            "w3", p + "experts.{e}.w3.weight"), Map.of("activation", "silu"));
+            MoeLayer layer = new BenchComponent("mixtral-moe", store, scope, new TopKRouterFactory(),
+                    new SwigluExpertBankFactory()).moeLayer(spec);
+            NDArray x = store.load("bench.x", scope);
+            float[] expected = store.load("bench.y", scope).toFloatArray();
+            line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: %.1e",
+                    maxDiff(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected)));
+            NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
+            NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
+            List<Interleaved.Timing> t = Interleaved.run(List.of(
+                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank", () -> fresh(scope, r -> {
+                        MoeOutput out = layer.forward(x, r);
+                        return out.output().getFloat(0, 0);
+                    })),
+                    new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe")),
+                    new Interleaved.Candidate("limit: one DJL GEMM of the same FLOPs, [256 x 1024] x [1024 x 10752]",
+                            () -> {
+                                try (NDArray c = a.matMul(b)) {
+                                    c.getFloat(0, 0);
+                                }
+                            })), options.warmup, options.iters);
+            double ref = t.get(1).median();
+            List<String> out = table("(a) Mixtral sparse-MoE block: hidden 1024, intermediate 3584, 8 experts top-2, "
+                    + "128 tokens (" + String.format(Locale.ROOT, "%.2f", flops / 1e9) + " GFLOP in the experts)",
+                    "| run | median ms (q1-q3; min) | GFLOP/s | speed-up vs reference (same rounds) |");
+            for (Interleaved.Timing timing : t) {
+                out.add(String.format(Locale.ROOT, "| %s | %s | %.0f | %.2fx |", timing.name(), ms(timing),
+                        flops / timing.median() / 1e6, ref / timing.median()));
+            }
+            out.add("");
+            out.add(String.format(Locale.ROOT, "- Moxie %.2fx the eager reference (goal >= 1.3x); %.0f%% of the "
+                    + "same-FLOP DJL GEMM's speed", ref / t.get(0).median(), 100 * t.get(2).median() / t.get(0).median()));
+        }
+    }
+
+    // ---- (b) LoRA-MoE projection -----------------------------------------------------------------------------------
+
+    private void lora(NDManager root) {
+        Path dir = options.dataDir.resolve("lora");
+        try (ModelRepository repo = new ModelRepository(options.dataDir);
+             NDManager scope = root.newSubManager()) {
+            ParameterStore store = repo.openDirectory(dir).parameters();
+            MoeSpec spec = new MoeSpec("layer0.q_proj", LORA_GATE, LORA_EXPERTS, 2,
+                    Map.of("base", "model.layers.0.self_attn.q_proj.weight", "A", LORA_PREFIX + "lora_moe_A.default",
+                            "B", LORA_PREFIX + "lora_moe_B.default"), Map.of());
+            NDArray base = store.load("model.layers.0.self_attn.q_proj.weight", scope);
+            NDArray x = store.load("bench.x", scope);
+            NDArray x1 = x.get("0:1");
+            NDArray instruction = store.load("bench.instruction", scope);
+            float[] expected = store.load("bench.y", scope).toFloatArray();
+            Map<String, MoeLayer> banks = new LinkedHashMap<>();
+            for (ExpertBankFactory f : new ExpertBankFactory[] {new LoraExpertBankFactory(),
+                new MergedLoraExpertBankFactory()}) {
+                banks.put(f.name(), new BenchComponent("lora-" + f.name(), store, scope, new InstanceRouterFactory(), f)
+                        .moeLayer(spec));
+            }
+            // one long-lived request per bank: the gate and (lora-merged) the merge happen in its first call, so the
+            // timed calls are the steady state of a request's prefill and decode steps
+            try (BenchRequest unmergedSession = session(scope, instruction);
+                 BenchRequest mergedSession = session(scope, instruction)) {
+                MoeLayer unmerged = banks.get(LoraExpertBankFactory.NAME);
+                MoeLayer merged = banks.get(MergedLoraExpertBankFactory.NAME);
+                StringBuilder agreement = new StringBuilder("- (b) LoRA-MoE output, max |Moxie - reference (unmerged)|:");
+                for (Map.Entry<String, MoeLayer> e : banks.entrySet()) {
+                    agreement.append(String.format(Locale.ROOT, " %s %.1e;", e.getKey(), maxDiff(fresh(scope, r -> {
+                        r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> instruction);
+                        return e.getValue().forward(x, r).output().toFloatArray();
+                    }), expected)));
+                }
+                line(agreement.toString());
+                List<Interleaved.Candidate> rows = new ArrayList<>(List.of(
+                        new Interleaved.Candidate("base linear alone (DJL `Linear.linear`, the limit)",
+                                () -> linear(x, base)),
+                        new Interleaved.Candidate("Moxie `lora` (unmerged), instance router", () -> steady(unmerged, x,
+                                unmergedSession)),
+                        new Interleaved.Candidate("Moxie `lora-merged`, instance router", () -> steady(merged, x,
+                                mergedSession)),
+                        new Interleaved.Candidate("reference: base linear", () -> peer.call("lora-base")),
+                        new Interleaved.Candidate("reference: unmerged, chosen experts", () -> peer.call("lora-unmerged")),
+                        new Interleaved.Candidate("reference: unmerged, authors' dense einsum",
+                                () -> peer.call("lora-dense")),
+                        new Interleaved.Candidate("reference: merged forward", () -> peer.call("lora-merged")),
+                        new Interleaved.Candidate("one row: base linear alone", () -> linear(x1, base)),
+                        new Interleaved.Candidate("one row: Moxie `lora`", () -> steady(unmerged, x1, unmergedSession)),
+                        new Interleaved.Candidate("one row: Moxie `lora-merged`", () -> steady(merged, x1, mergedSession)),
+                        new Interleaved.Candidate("one row: reference base linear", () -> peer.call("lora-base-1")),
+                        new Interleaved.Candidate("one row: reference unmerged", () -> peer.call("lora-unmerged-1")),
+                        new Interleaved.Candidate("one row: reference merged", () -> peer.call("lora-merged-1")),
+                        new Interleaved.Candidate("Moxie `lora-merged`, first call of a request (gate + merge + one row)",
+                                () -> {
+                                    try (BenchRequest r = session(scope, instruction)) {
+                                        steady(merged, x1, r);
+                                    }
+                                }),
+                        new Interleaved.Candidate("reference: merge once per request", () -> peer.call("lora-merge"))));
+                List<Interleaved.Timing> t = Interleaved.run(rows, options.warmup, options.iters);
+                loraTable(t);
+            }
+        }
+    }
+
+    private void loraTable(List<Interleaved.Timing> t) {
+        double base = t.get(0).median();
+        double base1 = t.get(7).median();
+        List<String> out = table("(b) LoRA-MoE projection at Octavius' 13B size: 5120 x 5120, r 32, 6 experts top-2, "
+                + "256 tokens (and one token, a decode step)", "| run | median ms (q1-q3; min) | of the base linear's "
+                + "time | speed-up vs the reference's same form (same rounds) |");
+        int[] peerOf = {3, 4, 6, -1, -1, -1, -1, 10, 11, 12, -1, -1, -1, 14, -1};
+        for (int i = 0; i < t.size(); i++) {
+            Interleaved.Timing timing = t.get(i);
+            boolean oneRow = i >= 7 && i <= 12;
+            String ofBase = i >= 13 ? "" : String.format(Locale.ROOT, "%.3f", timing.median() / (oneRow ? base1 : base));
+            String vs = peerOf[i] < 0 ? "" : String.format(Locale.ROOT, "%.2fx", t.get(peerOf[i]).median() / timing.median());
+            out.add(String.format(Locale.ROOT, "| %s | %s | %s | %s |", timing.name(), ms(timing), ofBase, vs));
+        }
+        double merge = t.get(13).median() - t.get(9).median();
+        double saved1 = t.get(8).median() - t.get(9).median();
+        double saved256 = t.get(1).median() - t.get(2).median();
+        out.add("");
+        out.add(String.format(Locale.ROOT, "- `lora-merged` %.3f of the base linear (goal <= 1.05), `lora` %.3f (goal "
+                + "<= 1.12)", t.get(2).median() / base, t.get(1).median() / base));
+        out.add(String.format(Locale.ROOT, "- merging once per request costs about %.1f ms per projection (first call "
+                + "minus a steady one-row call; the reference's merge: %.1f ms). It saves %.2f ms per decode step and "
+                + "%.1f ms per 256-row prefill, so it pays off %s", merge, t.get(14).median(), saved1, saved256,
+                payOff(merge, saved1, saved256)));
+    }
+
+    private static String payOff(double merge, double savedPerStep, double savedPer256) {
+        if (savedPerStep <= 0) {
+            return "never in decode steps (the unmerged step is not slower here)";
+        }
+        double afterPrefill = Math.max(0, (merge - Math.max(0, savedPer256)) / savedPerStep);
+        return String.format(Locale.ROOT, "from about %.0f generated tokens (decode steps alone), or %.0f after a "
+                + "256-token prefill", Math.ceil(merge / savedPerStep), Math.ceil(afterPrefill));
+    }
+
+    private static BenchRequest session(NDManager scope, NDArray instruction) {
+        BenchRequest r = new BenchRequest(scope);
+        r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> instruction);
+        return r;
+    }
+
+    /**
+     * One call in a long-lived request: its output is freed at once; the request's state (the gate, its routings by
+     * row count, the merged weight) is kept, as in a request's prefill and decode steps.
+     */
+    private static void steady(MoeLayer layer, NDArray x, BenchRequest request) {
+        try (NDArray y = layer.forward(x, request).output()) {
+            y.getFloat(0, 0);
+        }
+    }
+
+    private static void linear(NDArray x, NDArray w) {
+        try (NDArray y = Linear.linear(x, w).singletonOrThrow()) {
+            y.getFloat(0, 0);
+        }
+    }
+
+    // ---- (c) decode --------------------------------------------------------------------------------------------------
+
+    private void decode() {
+        Path dir = options.dataDir.resolve("llama").toAbsolutePath();
+        long[] prompt = new Gson().fromJson(read(dir.resolve("prompt.json")), long[].class);
+        long[] referenceIds = new Gson().fromJson(read(dir.resolve("reference_ids.json")), long[].class);
+        ComponentRegistry registry = new ComponentRegistry();
+        registry.register(ComponentKind.STAGE, new LlmStageFactory(), "llm-decoder");
+        Path scratch;
+        try {
+            scratch = Files.createTempDirectory("moxie-bench-repo-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (ModelRepository repository = new ModelRepository(scratch);
+             NDManager gemvScope = NDManager.newBaseManager();
+             PipelineEngine engine = new PipelineEngine(registry, ref -> repository.openDirectory(Path.of(ref)),
+                     Device.cpu(), EngineOptions.DEFAULTS)) {
+            engine.deploy(pipeline("cached", dir, true)).join();
+            engine.deploy(pipeline("recompute", dir, false)).join();
+            long[] ids = engine.infer("cached", request(prompt, referenceIds.length)).outputs().get("generated_ids")
+                    .toLongArray();
+            line("- (c) greedy ids of the 32-token decode equal the reference's: " + Arrays.equals(ids, referenceIds)
+                    + (Arrays.equals(ids, referenceIds) ? "" : " (Moxie " + Arrays.toString(ids) + ", reference "
+                    + Arrays.toString(referenceIds) + ")"));
+            List<Interleaved.Candidate> rows = new ArrayList<>();
+            for (int n : options.decodeLengths) {
+                rows.add(new Interleaved.Candidate("Moxie " + n, () -> infer(engine, "cached", prompt, n)));
+                rows.add(new Interleaved.Candidate("reference " + n, () -> peer.call("decode " + n)));
+            }
+            // the step's floor: each weight matrix read once by a one-row product, no other work
+            List<NDArray[]> gemvs = gemvs(dir, gemvScope);
+            rows.add(new Interleaved.Candidate("Moxie GEMVs", () -> {
+                for (NDArray[] wx : gemvs) {
+                    linear(wx[1], wx[0]);
+                }
+            }));
+            rows.add(new Interleaved.Candidate("reference GEMVs", () -> peer.call("gemv")));
+            List<Interleaved.Timing> cached = Interleaved.run(rows, 1, options.decodeIters);
+            // without the cache a step's cost grows with the context: per-step medians at five lengths per n,
+            // integrated (trapezoid), exactly as the reference's bench does
+            TreeSet<Integer> lengths = new TreeSet<>();
+            for (int n : options.decodeLengths) {
+                lengths.addAll(stepLengths(n));
+            }
+            List<Interleaved.Candidate> steps = new ArrayList<>();
+            for (int length : lengths) {
+                long[] seq = new long[length];
+                java.util.Random random = new java.util.Random(length);
+                for (int i = 0; i < length; i++) {
+                    seq[i] = random.nextInt(1000);
+                }
+                steps.add(new Interleaved.Candidate("Moxie step " + length, () -> infer(engine, "recompute", seq, 1)));
+                steps.add(new Interleaved.Candidate("reference step " + length, () -> peer.call("step " + length)));
+            }
+            List<Interleaved.Timing> stepTimes = Interleaved.run(steps, 1, options.decodeIters);
+            decodeTable(cached, stepTimes, new ArrayList<>(lengths));
+        } finally {
+            try {
+                Files.deleteIfExists(scratch);
+            } catch (IOException e) {
+                // an empty temporary folder left behind is harmless
+            }
+        }
+    }
+
+    /** The decode model's 2-D weights except the embeddings (read by row lookup), each with a random one-row input. */
+    private static List<NDArray[]> gemvs(Path model, NDManager scope) {
+        List<NDArray[]> out = new ArrayList<>();
+        try (ModelRepository repo = new ModelRepository(model.getParent())) {
+            ParameterStore store = repo.openDirectory(model).parameters();
+            for (String key : store.keys()) {
+                Shape shape = store.shape(key);
+                if (shape.dimension() == 2 && !key.equals("model.embed_tokens.weight")) {
+                    out.add(new NDArray[] {store.load(key, scope), scope.randomNormal(new Shape(1, shape.get(1)))});
+                }
+            }
+        }
+        return out;
+    }
+
+    private void decodeTable(List<Interleaved.Timing> cached, List<Interleaved.Timing> steps, List<Integer> lengths) {
+        List<String> out = table("(c) decode, Llama hidden 512, 8 layers, 8 heads, intermediate 1376, vocab 1000, "
+                + "prompt 16 (prefill included), the shipped `llama` pipeline", "| new tokens | Moxie with KV cache "
+                + "tok/s | reference with cache tok/s | speed-up (goal >= 1.5x) | Moxie without cache tok/s | "
+                + "reference without cache tok/s | cache advantage Moxie / reference |");
+        List<Integer> ns = options.decodeLengths;
+        for (int i = 0; i < ns.size(); i++) {
+            int n = ns.get(i);
+            double moxie = n / (cached.get(2 * i).median() / 1e3);
+            double ref = n / (cached.get(2 * i + 1).median() / 1e3);
+            double moxieNoCache = n / integrate(steps, lengths, n, 0);
+            double refNoCache = n / integrate(steps, lengths, n, 1);
+            out.add(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2fx | %.1f | %.1f | %.1fx / %.1fx |", n, moxie,
+                    ref, moxie / ref, moxieNoCache, refNoCache, moxie / moxieNoCache, ref / refNoCache));
+        }
+        Interleaved.Timing moxieGemv = cached.get(2 * ns.size());
+        Interleaved.Timing refGemv = cached.get(2 * ns.size() + 1);
+        out.add("");
+        out.add(String.format(Locale.ROOT, "- the floor of a decode step, every weight matrix read once by a one-row "
+                + "product and nothing else: Moxie (DJL) %s ms, at most %.0f tok/s; reference (torch) %s ms, at most %.0f "
+                + "tok/s", ms(moxieGemv), 1e3 / moxieGemv.median(), ms(refGemv), 1e3 / refGemv.median()));
+        out.add("");
+        out.add("Per-step medians without the cache (one forward over L rows, ms), Moxie / reference: "
+                + String.join(", ", lengths.stream().map(l -> String.format(Locale.ROOT, "L=%d %.1f / %.1f", l,
+                        steps.get(2 * lengths.indexOf(l)).median(), steps.get(2 * lengths.indexOf(l) + 1).median()))
+                .toList()));
+    }
+
+    /** The reference's lengths for the no-cache steps of an n-token generation. */
+    private static List<Integer> stepLengths(int n) {
+        return new ArrayList<>(new TreeSet<>(List.of(PROMPT, PROMPT + n / 4, PROMPT + n / 2, PROMPT + 3 * n / 4,
+                PROMPT + n - 1)));
+    }
+
+    /** Seconds for n uncached steps: the mean per-step time over the lengths (trapezoid) times n. */
+    private static double integrate(List<Interleaved.Timing> steps, List<Integer> lengths, int n, int which) {
+        List<Integer> ls = stepLengths(n);
+        double area = 0;
+        for (int i = 1; i < ls.size(); i++) {
+            double a = steps.get(2 * lengths.indexOf(ls.get(i - 1)) + which).median();
+            double b = steps.get(2 * lengths.indexOf(ls.get(i)) + which).median();
+            area += (a + b) / 2 * (ls.get(i) - ls.get(i - 1));
+        }
+        return area / (ls.get(ls.size() - 1) - ls.get(0)) * n / 1e3;
+    }
+
+    private PipelineDefinition pipeline(String name, Path model, boolean kvCache) {
+        String template = read(options.modelTypes.resolve("llama.yaml"));
+        PipelineDefinition def = new PipelineYaml().parse(template, "llama.yaml",
+                Map.of("pipeline", name, "model", model.toString()));
+        StageDefinition s = def.stage("decoder");
+        Map<String, Object> config = new LinkedHashMap<>(s.config());
+        config.put("kv_cache", kvCache);
+        config.put("intermediates", false); // the reference keeps no per-step logits either
+        return def.withStage(new StageDefinition(s.name(), s.kind(), s.model(), s.router(), s.experts(), s.inputs(),
+                config));
+    }
+
+    private static InferenceRequest request(long[] prompt, int maxNew) {
+        return new InferenceRequest(Map.of("input_ids", HostTensor.ofLongs(prompt, prompt.length)),
+                Map.of("max_new_tokens", Integer.toString(maxNew)), false);
+    }
+
+    private static void infer(PipelineEngine engine, String pipeline, long[] prompt, int maxNew) {
+        InferenceResult r = engine.infer(pipeline, request(prompt, maxNew));
+        if (r.outputs().get("generated_ids").numElements() != maxNew) {
+            throw new IllegalStateException(pipeline + ": generated " + r.outputs().get("generated_ids").numElements()
+                    + " tokens, not " + maxNew);
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    /** Runs {@code call} in a fresh request scope (freed afterwards) and returns its result. */
+    private static <T> T fresh(NDManager scope, java.util.function.Function<BenchRequest, T> call) {
+        try (BenchRequest request = new BenchRequest(scope)) {
+            return call.apply(request);
+        }
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalStateException("outputs of " + a.length + " and " + b.length + " values");
+        }
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    /** Starts a markdown table; the caller adds its rows. Tables are printed at the end, after the reference's bench. */
+    private List<String> table(String title, String header) {
+        List<String> t = new ArrayList<>(List.of("", "### " + title, "", header, header.replaceAll("[^|]+", "---")));
+        tables.add(t);
+        return t;
+    }
+
+    private static String ms(Interleaved.Timing t) {
+        return String.format(Locale.ROOT, "%.2f (%.2f-%.2f; %.2f)", t.median(), t.q1(), t.q3(), t.min());
+    }
+
+    /** Runs {@code llm_reference.py bench} with the given torch threads; returns its one-line summary, or why not. */
+    private String referenceBench(String when, int threads) {
+        // the reference's parts a, b, c are this benchmark's moe, lora, decode
+        String parts = String.join(",", options.parts.stream().map(p -> switch (p) {
+            case "moe" -> "a";
+            case "lora" -> "b";
+            default -> "c";
+        }).toList());
+        List<String> command = new ArrayList<>(List.of(options.python, options.referenceScript.toString(), "bench",
+                "--threads", Integer.toString(threads), "--parts", parts));
+        if (options.referenceQuick) {
+            command.add("--quick");
+        }
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                return "failed: " + text.replace('\n', ' ');
+            }
+            line("- reference `" + String.join(" ", command.subList(2, command.size())) + "` (" + when + "), load average "
+                    + Machine.load() + ":");
+            StringBuilder summary = new StringBuilder();
+            for (String l : text.split("\n")) {
+                if (l.startsWith("(") || l.startsWith("torch")) {
+                    line("    " + l);
+                    if (l.startsWith("(")) {
+                        summary.append(summary.length() == 0 ? "" : "; ").append(l);
+                    }
+                }
+            }
+            return summary.toString();
+        } catch (IOException e) {
+            return "cannot run " + String.join(" ", command) + ": " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+    }
+
+    private void line(String s) {
+        System.out.println(s);
+        System.out.flush();
+        report.append(s).append('\n');
+    }
+
+    /** Command-line options. */
+    static final class Options {
+        int iters = 10;
+        int warmup = 2;
+        int decodeIters = 3;
+        int threads;
+        boolean referenceBench = true;
+        boolean referenceQuick;
+        boolean loadOpenBlas;
+        String python = "/usr/bin/python3";
+        Path referenceScript = Path.of("../shared/reference/llm_reference.py");
+        Path dataDir = Path.of("/tmp/moxie-bench/llm");
+        Path modelTypes = Path.of("dist/src/main/dist/conf/model-types");
+        List<String> parts = List.of("moe", "lora", "decode");
+        List<Integer> decodeLengths = List.of(32, 128, 512);
+        Path report;
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
+                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
+                    case "--decode-iters" -> o.decodeIters = Integer.parseInt(args[++i]);
+                    case "--threads" -> o.threads = Integer.parseInt(args[++i]);
+                    case "--no-reference-bench" -> o.referenceBench = false;
+                    case "--reference-quick" -> o.referenceQuick = true;
+                    case "--load-openblas" -> o.loadOpenBlas = true;
+                    case "--python" -> o.python = args[++i];
+                    case "--reference" -> o.referenceScript = Path.of(args[++i]);
+                    case "--data-dir" -> o.dataDir = Path.of(args[++i]);
+                    case "--model-types" -> o.modelTypes = Path.of(args[++i]);
+                    case "--parts" -> o.parts = List.of(args[++i].split(","));
+                    case "--decode-lengths" -> o.decodeLengths = Arrays.stream(args[++i].split(","))
+                            .map(Integer::valueOf).toList();
+                    case "--report" -> o.report = Path.of(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
+                            + "--warmup N --decode-iters N --threads N (torch threads of the reference; default: "
+                            + "DJL's) --no-reference-bench --reference-quick --load-openblas --python EXE --reference llm_reference.py --data-dir DIR "
+                            + "--model-types DIR --parts moe,lora,decode --decode-lengths 32,128,512 --report FILE.md");
+                }
+            }
+            return o;
+        }
+    }
+}
