@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Timings at the authors' sizes (README-octavius §10), the counterpart of {@code octavius_reference.py bench}: run
  * only with {@code -Dmoxie.bench=true}, on a quiet machine, beside the reference's bench, and compare the ratios.
- * Each figure is the median of {@code moxie.bench.iters} (default 10) requests after 3 warm-up ones, through a real
- * pipeline engine (input and output copies included).
+ * Each figure is the median of {@code moxie.bench.iters} (default 10) requests after at least 3 warm-up ones and 2 s of
+ * warm-up, through a real pipeline engine (input and output copies included).
  */
 @EnabledIfSystemProperty(named = "moxie.bench", matches = "true")
 class PointCloudBenchmarkTest {
@@ -120,7 +120,9 @@ class PointCloudBenchmarkTest {
      * reference's {@code time.process_time()} under {@code OPENBLAS_NUM_THREADS=1}.
      */
     private static double time(String what, Supplier<?> call) {
-        for (int i = 0; i < 3; i++) {
+        // at least 3 calls and 2 s: a stage of a few ms needs hundreds of calls before the JIT has compiled its path
+        long warmUntil = System.nanoTime() + 2_000_000_000L;
+        for (int i = 0; i < 3 || System.nanoTime() < warmUntil; i++) {
             call.get();
         }
         com.sun.management.OperatingSystemMXBean os =
