@@ -20,8 +20,13 @@ import org.bytedeco.openblas.global.openblas_nolapack;
 public final class BlasProjection {
     /** Fewer output columns (or rows) than this per part and the split costs more than it saves. */
     private static final int MIN_UNITS = 64;
-    /** Fewer weight elements than this per part of a one-row product: the fork and join cost more than the read. */
-    private static final int MIN_GEMV_ELEMENTS = 1 << 15;
+    /**
+     * Fewer weight elements than this (8 MB) per part of a one-row product and it runs as one part: at the decode
+     * bench's sizes (up to 1.4 M elements) one single-threaded {@code sgemv} per weight took 8.5-10.3 ms for a whole
+     * step's products against 10.0-13.4 ms split in two (fork, join and a second stream of memory reads on two
+     * vCPUs that shared their FP unit; 2026-11-28, load 2.3-2.5).
+     */
+    private static final int MIN_GEMV_ELEMENTS = 1 << 21;
 
     private final FloatBuffer weight;
     private final int in;

@@ -36,8 +36,9 @@ class BlasProjectionTest {
 
     @Test
     void projectionMatchesTheEngineForOneRowManyRowsAndNarrowMaps() {
-        // {rows, out, in}: one row split over outputs (2+ cores) and not (tiny), columns, rows (48 outputs, 300 rows)
-        for (int[] size : new int[][] {{1, 1536, 512}, {1, 5, 7}, {1, 70, 3}, {16, 512, 96}, {300, 48, 33}, {2, 3, 4}}) {
+        // {rows, out, in}: one row split over outputs (9000 x 512: 2+ cores) and not, columns, rows (48 outputs, 300 rows)
+        for (int[] size : new int[][] {{1, 9000, 512}, {1, 1536, 512}, {1, 5, 7}, {1, 70, 3}, {16, 512, 96}, {300, 48, 33},
+            {2, 3, 4}}) {
             NDArray x = manager.randomNormal(new Shape(size[0], size[2]));
             NDArray w = manager.randomNormal(new Shape(size[1], size[2]));
             assertClose(Linear.linear(x, w).singletonOrThrow(), BlasProjection.of(w).apply(x), 1e-4f);
