@@ -23,11 +23,10 @@ import java.util.Arrays;
  *   <li>group the {@code T·k} (token, slot) pairs by expert ({@link ExpertGroups}) and gather the input rows in that
  *       order, so each expert's rows are one contiguous block;</li>
  *   <li>cut the intermediate size {@code I} into one range {@code [i0, i1)} per core ({@link Parts}); each part,
- *       independently and single-threaded, for every active expert: the gate and up columns {@code [i0, i1)} of its
- *       rows (one {@code sgemm} on the stacked {@code [2I, d]} weight when the part has all columns, two otherwise;
- *       weights as the checkpoint stores them, {@code CblasTrans}), {@code silu(gate)·up} in place
- *       ({@link GatedSilu}), then its share of the down projection, {@code h[:, i0:i1] · w2[:, i0:i1]ᵀ}, into a
- *       partial output of its own;</li>
+ *       independently and single-threaded, for every active expert: the gate and up units {@code [i0, i1)} of its
+ *       rows (two {@code sgemm}s on the stacked {@code [2I, d]} weight, used as stored, the weights as the long side
+ *       of the product), {@code silu(gate)·up} in place ({@link GatedSilu}), then its share of the down projection,
+ *       {@code w2[:, i0:i1] · h[i0:i1]}, into a partial output of its own;</li>
  *   <li>combine, one token range per core: {@code y[t] = Σ_j w[t,j] · Σ_parts partial[row(t,j)]}, no scatter.</li>
  * </ol>
  * Splitting the intermediate size, not the rows, keeps every core busy for any number of rows, down to a decode step's
@@ -95,8 +94,12 @@ final class BlasSwigluExpertBank implements ExpertBank {
         for (int row = 0; row < pairs; row++) {
             grouped.put(row * dim, input, groups.tokenOfRow(row) * dim, dim);
         }
+        int[] start = new int[gateUp.length + 1];
+        for (int e = 0; e < gateUp.length; e++) {
+            start[e + 1] = start[e] + groups.load(e);
+        }
         int parts = Parts.count(inter, MIN_COLUMNS_PER_PART);
-        // part p's gate|up block [pairs, 2 (i1 - i0)] starts at pairs · 2 i0; its partial output at p · pairs · d
+        // part p's gated block [pairs · 2 (i1 - i0)] starts at pairs · 2 i0; its partial output at p · pairs · d
         ByteBuffer hidden = SharedMemory.bytes(scratch.create(new Shape(pairs, 2L * inter)));
         FloatBuffer partial = SharedMemory.floats(scratch.create(new Shape(parts, pairs, dim)));
         Parts.run(parts, p -> {
@@ -105,72 +108,85 @@ final class BlasSwigluExpertBank implements ExpertBank {
             ByteBuffer block = hidden.slice(Math.toIntExact((long) pairs * 2 * i0 * Float.BYTES),
                     Math.toIntExact((long) pairs * 2 * (i1 - i0) * Float.BYTES)).order(ByteOrder.nativeOrder());
             try (NDManager views = scratch.newSubManager()) {
-                expertColumns(groups, grouped, block, SharedMemory.at(partial, (long) p * pairs * dim), i0, i1, views);
+                expertColumns(start, grouped, block, SharedMemory.at(partial, (long) p * pairs * dim), i0, i1, views);
             }
         });
         FloatBuffer out = SharedMemory.floats(y);
         int combineParts = Parts.count(tokens, MIN_TOKENS_PER_PART);
-        Parts.run(combineParts, p -> weightedSum(groups, k, weights, partial, parts, out,
+        Parts.run(combineParts, p -> weightedSum(groups, start, k, weights, partial, parts, out,
                 Parts.bound(tokens, p, combineParts), Parts.bound(tokens, p + 1, combineParts)));
         return y;
     }
 
     /**
      * One part: intermediate columns {@code [i0, i1)} of every active expert, from the grouped rows to this part's
-     * share of their down projection.
+     * share of their down projection. Each product has the weights as its long side ({@code M}) and the expert's
+     * {@code n} rows as {@code N}: with a few dozen rows per expert that was about 1.3x the other orientation (one
+     * thread, 8 experts of 32 rows, gate/up size). So the hidden block of an expert is transposed,
+     * {@code [w, 2n]}: row {@code i} holds intermediate unit {@code i0 + i}'s gate outputs for the {@code n} rows, then
+     * its up outputs, which is the layout {@link GatedSilu} gates in place; the down product then gives this part's
+     * share of the expert's output transposed, {@code [d, n]}.
      *
-     * @param block this part's gate|up rows {@code [pairs, 2w]}, {@code w = i1 - i0}
-     * @param partial this part's {@code [pairs, d]} share of the experts' outputs
+     * @param start the first grouped row of each expert ({@code start[E]} = all pairs)
+     * @param block this part's hidden values, {@code [w, 2n]} per expert one after another, {@code w = i1 - i0}
+     * @param partial this part's share of the experts' outputs, {@code [d, n]} per expert one after another
      */
-    private void expertColumns(ExpertGroups groups, FloatBuffer grouped, ByteBuffer block, FloatBuffer partial, int i0,
-                               int i1, NDManager views) {
+    private void expertColumns(int[] start, FloatBuffer grouped, ByteBuffer block, FloatBuffer partial, int i0, int i1,
+                               NDManager views) {
         int w = i1 - i0;
         FloatBuffer h = block.asFloatBuffer();
-        int start = 0;
         for (int e = 0; e < gateUp.length; e++) {
-            int n = groups.load(e);
+            int n = start[e + 1] - start[e];
             if (n == 0) {
                 continue;
             }
-            FloatBuffer rows = SharedMemory.rows(grouped, start, n, dim);
-            FloatBuffer hRows = SharedMemory.at(h, (long) start * 2 * w);
-            if (w == inter) {
-                // all columns: gate and up rows are adjacent in the stacked weight, one GEMM writes [gate | up]
-                OpenBlas.gemmNT(n, 2 * w, dim, 1f, rows, dim, gateUp[e], dim, 0f, hRows, 2 * w);
-            } else {
-                OpenBlas.gemmNT(n, w, dim, 1f, rows, dim, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, 0f,
-                        hRows, 2 * w);
-                OpenBlas.gemmNT(n, w, dim, 1f, rows, dim, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim,
-                        0f, SharedMemory.at(hRows, w), 2 * w);
-            }
-            GatedSilu.applyInPlace(block, start, n, w, views); // while the rows are still in cache
-            // columns [i0, i1) of w2 [d, I]: row stride I
-            OpenBlas.gemmNT(n, dim, w, 1f, hRows, 2 * w, SharedMemory.at(down[e], i0), inter, 0f,
-                    SharedMemory.at(partial, (long) start * dim), dim);
-            start += n;
+            FloatBuffer rows = SharedMemory.rows(grouped, start[e], n, dim);
+            long offset = (long) start[e] * 2 * w;
+            FloatBuffer hT = SharedMemory.at(h, offset);
+            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, rows, dim, 0f, hT, 2 * n);
+            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim, rows, dim, 0f,
+                    SharedMemory.at(hT, n), 2 * n);
+            // while the block is still in cache; its first w · 2n floats, as rows of 2n
+            GatedSilu.applyInPlace(block.slice(Math.toIntExact(offset * Float.BYTES), w * 2 * n * Float.BYTES)
+                    .order(ByteOrder.nativeOrder()), 0, w, n, views);
+            // columns [i0, i1) of w2 [d, I] (row stride I) times the gated values [w, n] (row stride 2n)
+            OpenBlas.gemmNN(dim, n, w, 1f, SharedMemory.at(down[e], i0), inter, hT, 2 * n, 0f,
+                    SharedMemory.at(partial, (long) start[e] * dim), n);
         }
     }
 
     /** Tokens {@code [first, end)}: {@code y[t] = Σ_j w[t,j] · Σ_p partial_p[row(t,j)]}, on the heap. */
-    private void weightedSum(ExpertGroups groups, int k, float[] weights, FloatBuffer partial, int parts,
+    private void weightedSum(ExpertGroups groups, int[] start, int k, float[] weights, FloatBuffer partial, int parts,
                              FloatBuffer y, int first, int end) {
         int pairs = weights.length;
         float[] acc = new float[dim];
-        float[] row = new float[dim];
         for (int t = first; t < end; t++) {
             Arrays.fill(acc, 0f);
             for (int j = 0; j < k; j++) {
                 int pair = t * k + j;
+                int row = groups.rowOfPair(pair);
+                int e = expertOfRow(start, row);
+                int n = start[e + 1] - start[e];
                 float w = weights[pair];
                 for (int p = 0; p < parts; p++) {
-                    partial.get((p * pairs + groups.rowOfPair(pair)) * dim, row);
+                    // the expert's output block is [d, n]: this row's column
+                    int base = (p * pairs + start[e]) * dim + (row - start[e]);
                     for (int o = 0; o < dim; o++) {
-                        acc[o] += w * row[o];
+                        acc[o] += w * partial.get(base + o * n);
                     }
                 }
             }
             y.put(t * dim, acc);
         }
+    }
+
+    /** Returns the expert whose block of grouped rows holds {@code row}. */
+    private static int expertOfRow(int[] start, int row) {
+        int e = 0;
+        while (start[e + 1] <= row) {
+            e++;
+        }
+        return e;
     }
 
     @Override
