@@ -11,13 +11,15 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.Gson;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeLayer;
-import io.moxie.api.MoeOutput;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import io.moxie.api.RequestKeys;
+import io.moxie.blas.BlasProjection;
+import io.moxie.blas.OpenBlas;
 import io.moxie.decoder.LlmStageFactory;
 import io.moxie.experts.lora.LoraExpertBankFactory;
 import io.moxie.experts.lora.MergedLoraExpertBankFactory;
+import io.moxie.experts.swiglu.BlasSwigluExpertBankFactory;
 import io.moxie.experts.swiglu.SwigluExpertBankFactory;
 import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.pipeline.EngineOptions;
@@ -52,12 +54,13 @@ import java.util.concurrent.TimeUnit;
  * in one run (issue 11, Performance):
  * <ul>
  *   <li>(a) Mixtral's sparse-MoE block (hidden 1024, intermediate 3584, 8 experts top-2, 128 tokens) through a
- *       {@link MoeLayer} with the {@code topk} router and the {@code swiglu} bank, against the reference's eager block
- *       and one DJL GEMM of the same FLOPs (the limit of the GEMM library the bank uses);</li>
+ *       {@link MoeLayer} with the {@code topk} router and the {@code swiglu} (DJL) and {@code swiglu-blas} (OpenBLAS)
+ *       banks, against the reference's eager block and one GEMM of the same FLOPs in each library (its limit);</li>
  *   <li>(b) one LoRA-MoE projection at Octavius' 13B size (5120 x 5120, r 32, 6 experts, top-2, 256 tokens) through a
- *       {@link MoeLayer} with the {@code instance} router and the {@code lora} / {@code lora-merged} banks, against the
- *       base linear alone (the limit) and the reference; also one row (a decode step) and the merge once per request,
- *       and from how many generated tokens merging pays off;</li>
+ *       {@link MoeLayer} with the {@code instance} router and the {@code lora} / {@code lora-merged} banks (their
+ *       products on OpenBLAS on the CPU), against the base linear alone on OpenBLAS (the limit; DJL's too) and the
+ *       reference; also one row (a decode step) and the merge once per request, and from how many generated tokens
+ *       merging pays off;</li>
  *   <li>(c) decode tokens/s of the reference bench's Llama (hidden 512, 8 layers, vocab 1000, prompt 16) through the
  *       shipped {@code llama} pipeline with the KV cache at 32 / 128 / 512 new tokens, and without it (per-step medians
  *       at five context lengths integrated, as the reference does).</li>
@@ -67,11 +70,11 @@ import java.util.concurrent.TimeUnit;
  * weights, inputs and reference outputs Moxie runs, so both compute the same numbers (checked). The reference's own
  * {@code bench} runs before and after, with the same number of torch threads as DJL's libtorch uses here.
  *
- * <p>No OpenBLAS is loaded in this process unless {@code --load-openblas} asks for it: loading it makes libtorch's own
- * GEMM calls resolve to it (platform-facts §7, undocumented symbol interposition), which changes what Moxie's DJL code
- * measures. The option exists to measure exactly that: a JVM where another plugin (the {@code grouped-mlp-blas} bank)
- * has loaded OpenBLAS. Run with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line
- * (docs/PERFORMANCE.md).
+ * <p>Moxie's OpenBLAS code (the decoder's projections on the CPU, {@code swiglu-blas}, the LoRA banks' products) needs
+ * OpenBLAS in the JVM, so the benchmark loads it at the start ({@code io.moxie.blas.OpenBlas}: the BLAS-only binding,
+ * one thread per call); the DJL rows (the {@code swiglu} bank, the DJL limits) run in that same JVM, as they would in a
+ * deployment that has both.
+ * Run with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line (docs/PERFORMANCE.md).
  */
 public final class LlmBench {
     private static final int MOE_TOKENS = 128;
@@ -105,10 +108,7 @@ public final class LlmBench {
         line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
         line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
         Engine.getInstance().setRandomSeed(0); // DJL first, from the main thread (platform-facts §2)
-        if (options.loadOpenBlas) {
-            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
-            line("- OpenBLAS loaded into the JVM on purpose (`--load-openblas`): libtorch's GEMM calls may resolve to it");
-        }
+        OpenBlas.require("LlmBench", "The OpenBLAS rows need org.bytedeco:openblas on the class path.");
         int threads = options.threads > 0 ? options.threads : JniUtils.getNumThreads();
         line("- torch intra-op threads: Moxie (DJL's libtorch) " + JniUtils.getNumThreads() + ", the reference peer and "
                 + "the reference `bench` " + threads + " (`--threads " + threads + "`)");
@@ -162,25 +162,36 @@ public final class LlmBench {
                             "w3", p + "experts.{e}.w3.weight"), Map.of("activation", "silu"));
             MoeLayer layer = new BenchComponent("mixtral-moe", store, scope, new TopKRouterFactory(),
                     new SwigluExpertBankFactory()).moeLayer(spec);
+            MoeLayer blasLayer = new BenchComponent("mixtral-moe-blas", store, scope, new TopKRouterFactory(),
+                    new BlasSwigluExpertBankFactory()).moeLayer(spec);
             NDArray x = store.load("bench.x", scope);
             float[] expected = store.load("bench.y", scope).toFloatArray();
-            line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: %.1e",
-                    maxDiff(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected)));
+            line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: swiglu %.1e; swiglu-blas "
+                    + "%.1e", maxDiff(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
+                    maxDiff(fresh(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
             NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
             NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
+            // the same FLOPs as one OpenBLAS product in parts, weights [out, in] as the bank reads them
+            BlasProjection blasGemm = BlasProjection.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)));
             List<Interleaved.Timing> t = Interleaved.run(List.of(
-                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank", () -> fresh(scope, r -> {
-                        MoeOutput out = layer.forward(x, r);
-                        return out.output().getFloat(0, 0);
-                    })),
+                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> fresh(scope,
+                            r -> layer.forward(x, r).output().getFloat(0, 0))),
+                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu-blas bank (OpenBLAS)",
+                            () -> fresh(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
                     new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe")),
                     new Interleaved.Candidate("limit: one DJL GEMM of the same FLOPs, [256 x 1024] x [1024 x 10752]",
                             () -> {
                                 try (NDArray c = a.matMul(b)) {
                                     c.getFloat(0, 0);
                                 }
+                            }),
+                    new Interleaved.Candidate("limit: one OpenBLAS GEMM of the same FLOPs in parts (BlasProjection)",
+                            () -> {
+                                try (NDArray c = blasGemm.apply(a)) {
+                                    c.getFloat(0, 0);
+                                }
                             })), options.warmup, options.iters);
-            double ref = t.get(1).median();
+            double ref = t.get(2).median();
             List<String> out = table("(a) Mixtral sparse-MoE block: hidden 1024, intermediate 3584, 8 experts top-2, "
                     + "128 tokens (" + String.format(Locale.ROOT, "%.2f", flops / 1e9) + " GFLOP in the experts)",
                     "| run | median ms (q1-q3; min) | GFLOP/s | speed-up vs reference (same rounds) |");
@@ -189,8 +200,10 @@ public final class LlmBench {
                         flops / timing.median() / 1e6, ref / timing.median()));
             }
             out.add("");
-            out.add(String.format(Locale.ROOT, "- Moxie %.2fx the eager reference (goal >= 1.3x); %.0f%% of the "
-                    + "same-FLOP DJL GEMM's speed", ref / t.get(0).median(), 100 * t.get(2).median() / t.get(0).median()));
+            out.add(String.format(Locale.ROOT, "- Moxie `swiglu` %.2fx the eager reference, `swiglu-blas` %.2fx (goal "
+                    + ">= 1.3x); `swiglu` at %.0f%% of the same-FLOP DJL GEMM's speed, `swiglu-blas` at %.0f%% of the "
+                    + "same-FLOP OpenBLAS GEMM's", ref / t.get(0).median(), ref / t.get(1).median(),
+                    100 * t.get(3).median() / t.get(0).median(), 100 * t.get(4).median() / t.get(1).median()));
         }
     }
 
@@ -205,6 +218,7 @@ public final class LlmBench {
                     Map.of("base", "model.layers.0.self_attn.q_proj.weight", "A", LORA_PREFIX + "lora_moe_A.default",
                             "B", LORA_PREFIX + "lora_moe_B.default"), Map.of());
             NDArray base = store.load("model.layers.0.self_attn.q_proj.weight", scope);
+            BlasProjection blasBase = BlasProjection.of(base); // the library the banks' products use on the CPU
             NDArray x = store.load("bench.x", scope);
             NDArray x1 = x.get("0:1");
             NDArray instruction = store.load("bench.instruction", scope);
@@ -230,8 +244,8 @@ public final class LlmBench {
                 }
                 line(agreement.toString());
                 List<Interleaved.Candidate> rows = new ArrayList<>(List.of(
-                        new Interleaved.Candidate("base linear alone (DJL `Linear.linear`, the limit)",
-                                () -> linear(x, base)),
+                        new Interleaved.Candidate("base linear alone (OpenBLAS `BlasProjection`, the limit)",
+                                () -> linear(x, blasBase)),
                         new Interleaved.Candidate("Moxie `lora` (unmerged), instance router", () -> steady(unmerged, x,
                                 unmergedSession)),
                         new Interleaved.Candidate("Moxie `lora-merged`, instance router", () -> steady(merged, x,
@@ -241,7 +255,7 @@ public final class LlmBench {
                         new Interleaved.Candidate("reference: unmerged, authors' dense einsum",
                                 () -> peer.call("lora-dense")),
                         new Interleaved.Candidate("reference: merged forward", () -> peer.call("lora-merged")),
-                        new Interleaved.Candidate("one row: base linear alone", () -> linear(x1, base)),
+                        new Interleaved.Candidate("one row: base linear alone (OpenBLAS)", () -> linear(x1, blasBase)),
                         new Interleaved.Candidate("one row: Moxie `lora`", () -> steady(unmerged, x1, unmergedSession)),
                         new Interleaved.Candidate("one row: Moxie `lora-merged`", () -> steady(merged, x1, mergedSession)),
                         new Interleaved.Candidate("one row: reference base linear", () -> peer.call("lora-base-1")),
@@ -253,7 +267,9 @@ public final class LlmBench {
                                         steady(merged, x1, r);
                                     }
                                 }),
-                        new Interleaved.Candidate("reference: merge once per request", () -> peer.call("lora-merge"))));
+                        new Interleaved.Candidate("reference: merge once per request", () -> peer.call("lora-merge")),
+                        new Interleaved.Candidate("base linear alone on DJL (`Linear.linear`)", () -> linear(x, base)),
+                        new Interleaved.Candidate("one row: base linear alone on DJL", () -> linear(x1, base))));
                 List<Interleaved.Timing> t = Interleaved.run(rows, options.warmup, options.iters);
                 loraTable(t);
             }
@@ -266,11 +282,12 @@ public final class LlmBench {
         List<String> out = table("(b) LoRA-MoE projection at Octavius' 13B size: 5120 x 5120, r 32, 6 experts top-2, "
                 + "256 tokens (and one token, a decode step)", "| run | median ms (q1-q3; min) | of the base linear's "
                 + "time | speed-up vs the reference's same form (same rounds) |");
-        int[] peerOf = {3, 4, 6, -1, -1, -1, -1, 10, 11, 12, -1, -1, -1, 14, -1};
+        int[] peerOf = {3, 4, 6, -1, -1, -1, -1, 10, 11, 12, -1, -1, -1, 14, -1, 3, 10};
         for (int i = 0; i < t.size(); i++) {
             Interleaved.Timing timing = t.get(i);
-            boolean oneRow = i >= 7 && i <= 12;
-            String ofBase = i >= 13 ? "" : String.format(Locale.ROOT, "%.3f", timing.median() / (oneRow ? base1 : base));
+            boolean oneRow = i >= 7 && i <= 12 || i == 16;
+            String ofBase = i == 13 || i == 14 ? "" : String.format(Locale.ROOT, "%.3f",
+                    timing.median() / (oneRow ? base1 : base));
             String vs = peerOf[i] < 0 ? "" : String.format(Locale.ROOT, "%.2fx", t.get(peerOf[i]).median() / timing.median());
             out.add(String.format(Locale.ROOT, "| %s | %s | %s | %s |", timing.name(), ms(timing), ofBase, vs));
         }
@@ -317,6 +334,12 @@ public final class LlmBench {
         }
     }
 
+    private static void linear(NDArray x, BlasProjection w) {
+        try (NDArray y = w.apply(x)) {
+            y.getFloat(0, 0);
+        }
+    }
+
     // ---- (c) decode --------------------------------------------------------------------------------------------------
 
     private void decode() {
@@ -349,12 +372,18 @@ public final class LlmBench {
             }
             // the step's floor: each weight matrix read once by a one-row product, no other work
             List<NDArray[]> gemvs = gemvs(dir, gemvScope);
-            rows.add(new Interleaved.Candidate("Moxie GEMVs", () -> {
+            rows.add(new Interleaved.Candidate("Moxie GEMVs (DJL)", () -> {
                 for (NDArray[] wx : gemvs) {
                     linear(wx[1], wx[0]);
                 }
             }));
             rows.add(new Interleaved.Candidate("reference GEMVs", () -> peer.call("gemv")));
+            List<BlasProjection> blasGemvs = gemvs.stream().map(wx -> BlasProjection.of(wx[0])).toList();
+            rows.add(new Interleaved.Candidate("Moxie GEMVs (OpenBLAS)", () -> {
+                for (int i = 0; i < gemvs.size(); i++) {
+                    linear(gemvs.get(i)[1], blasGemvs.get(i));
+                }
+            }));
             List<Interleaved.Timing> cached = Interleaved.run(rows, 1, options.decodeIters);
             // without the cache a step's cost grows with the context: per-step medians at five lengths per n,
             // integrated (trapezoid), exactly as the reference's bench does
@@ -415,10 +444,12 @@ public final class LlmBench {
         }
         Interleaved.Timing moxieGemv = cached.get(2 * ns.size());
         Interleaved.Timing refGemv = cached.get(2 * ns.size() + 1);
+        Interleaved.Timing blasGemv = cached.get(2 * ns.size() + 2);
         out.add("");
         out.add(String.format(Locale.ROOT, "- the floor of a decode step, every weight matrix read once by a one-row "
-                + "product and nothing else: Moxie (DJL) %s ms, at most %.0f tok/s; reference (torch) %s ms, at most %.0f "
-                + "tok/s", ms(moxieGemv), 1e3 / moxieGemv.median(), ms(refGemv), 1e3 / refGemv.median()));
+                + "product and nothing else: Moxie on OpenBLAS (what the decoder runs on the CPU) %s ms, at most %.0f "
+                + "tok/s; on DJL %s ms, at most %.0f tok/s; reference (torch) %s ms, at most %.0f tok/s", ms(blasGemv),
+                1e3 / blasGemv.median(), ms(moxieGemv), 1e3 / moxieGemv.median(), ms(refGemv), 1e3 / refGemv.median()));
         out.add("");
         out.add("Per-step medians without the cache (one forward over L rows, ms), Moxie / reference: "
                 + String.join(", ", lengths.stream().map(l -> String.format(Locale.ROOT, "L=%d %.1f / %.1f", l,
@@ -561,7 +592,6 @@ public final class LlmBench {
         int threads;
         boolean referenceBench = true;
         boolean referenceQuick;
-        boolean loadOpenBlas;
         String python = "/usr/bin/python3";
         Path referenceScript = Path.of("../shared/reference/llm_reference.py");
         Path dataDir = Path.of("/tmp/moxie-bench/llm");
@@ -581,7 +611,6 @@ public final class LlmBench {
                     case "--threads" -> o.threads = Integer.parseInt(args[++i]);
                     case "--no-reference-bench" -> o.referenceBench = false;
                     case "--reference-quick" -> o.referenceQuick = true;
-                    case "--load-openblas" -> o.loadOpenBlas = true;
                     case "--python" -> o.python = args[++i];
                     case "--reference" -> o.referenceScript = Path.of(args[++i]);
                     case "--data-dir" -> o.dataDir = Path.of(args[++i]);
@@ -592,7 +621,7 @@ public final class LlmBench {
                     case "--report" -> o.report = Path.of(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
                             + "--warmup N --decode-iters N --threads N (torch threads of the reference; default: "
-                            + "DJL's) --no-reference-bench --reference-quick --load-openblas --python EXE --reference llm_reference.py --data-dir DIR "
+                            + "DJL's) --no-reference-bench --reference-quick --python EXE --reference llm_reference.py --data-dir DIR "
                             + "--model-types DIR --parts moe,lora,decode --decode-lengths 32,128,512 --report FILE.md");
                 }
             }

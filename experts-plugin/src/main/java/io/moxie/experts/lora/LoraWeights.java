@@ -10,13 +10,17 @@ import io.moxie.api.ComponentContext;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
+import io.moxie.blas.BlasProjection;
+import io.moxie.blas.OpenBlas;
 
 /**
  * The weights of one LoRA-MoE projection: the frozen base {@code W} {@code [out, in]} ({@code nn.Linear} layout)
  * and the {@code E} experts' {@code A_e} {@code [in, r]} and {@code B_e} {@code [r, out]}, read from the authors'
  * stacked tensors {@code [E, in, r]} and {@code [E, r, out]}. Float32, owned by the component's manager; immutable,
  * hence thread-safe. Results of the methods below never stay in the component's manager: weights are shared by all
- * requests, so every array derived from them is attached to the caller's manager at once.
+ * requests, so every array derived from them is attached to the caller's manager at once. On the CPU the base
+ * product runs on OpenBLAS ({@link BlasProjection}: about twice DJL's GEMM on AMD CPUs, and a decode step's one-row
+ * product as a matrix-vector product), on DJL elsewhere.
  */
 final class LoraWeights {
     static final String BASE = "base";
@@ -24,11 +28,14 @@ final class LoraWeights {
     static final String B = "B";
 
     private final NDArray base;
+    private final BlasProjection blasBase;
     private final NDArray[] a;
     private final NDArray[] b;
 
-    private LoraWeights(NDArray base, NDArray[] a, NDArray[] b) {
+    /** @param blasBase the base weight seen by OpenBLAS, or null to run it on DJL */
+    private LoraWeights(NDArray base, BlasProjection blasBase, NDArray[] a, NDArray[] b) {
         this.base = base;
+        this.blasBase = blasBase;
         this.a = a;
         this.b = b;
     }
@@ -65,12 +72,17 @@ final class LoraWeights {
             a[i] = stackedA.get(i);
             b[i] = stackedB.get(i);
         }
-        return new LoraWeights(base, a, b);
+        return new LoraWeights(base, OpenBlas.availableFor(base) ? BlasProjection.of(base) : null, a, b);
     }
 
     /** Returns {@code x Wᵀ} {@code [T, out]} in {@code x}'s manager. */
     NDArray baseForward(NDArray x) {
-        return Linear.linear(x, base).singletonOrThrow();
+        return blasBase != null ? blasBase.apply(x) : Linear.linear(x, base).singletonOrThrow();
+    }
+
+    /** Returns whether the products run on OpenBLAS (the weights are on the CPU and OpenBLAS loads). */
+    boolean onBlas() {
+        return blasBase != null;
     }
 
     /** Returns expert {@code e}'s delta {@code (x A_e) B_e} {@code [n, out]} in {@code x}'s manager. */
@@ -111,6 +123,11 @@ final class LoraWeights {
         try (NDArray bt = scaledB.transpose(); NDArray at = concatA.transpose()) {
             return bt.matMul(at).addi(base);
         }
+    }
+
+    /** {@link #merge} on OpenBLAS ({@link BlasLora#merge}), for weights on the CPU; the result is in {@code target}. */
+    NDArray mergeOnBlas(NDArray concatA, NDArray scaledB, NDManager target) {
+        return BlasLora.merge(base, concatA, scaledB, target);
     }
 
     long inputSize() {

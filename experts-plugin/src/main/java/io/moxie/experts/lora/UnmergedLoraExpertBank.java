@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 /**
  * {@code lora}: the base projection plus the deltas of the chosen experts only, {@code x Wᵀ + (x [A_1 … A_k])
  * [w_1 B_1; …; w_k B_k]}: three GEMMs per call whatever {@code k}, the stacked {@code A} and scaled {@code B} built
- * once per request.
+ * once per request. On the CPU all three run on OpenBLAS ({@link BlasLora} for the two small ones).
  */
 final class UnmergedLoraExpertBank extends LoraExpertBank {
 
@@ -16,7 +16,12 @@ final class UnmergedLoraExpertBank extends LoraExpertBank {
 
     @Override
     NDArray forwardSelected(NDArray x, SelectedArrays arrays) {
-        return weights.baseForward(x).addi(x.matMul(arrays.concatA()).matMul(arrays.scaledB()));
+        NDArray y = weights.baseForward(x);
+        if (weights.onBlas()) {
+            BlasLora.addTo(y, x, arrays.concatA(), arrays.scaledB());
+            return y;
+        }
+        return y.addi(x.matMul(arrays.concatA()).matMul(arrays.scaledB()));
     }
 
     @Override

@@ -102,4 +102,19 @@ public final class ExpertGroups {
     public long[] load() {
         return load.clone();
     }
+
+    /** Returns how many pairs expert {@code e} received (its rows in the grouped order). */
+    int load(int e) {
+        return (int) load[e];
+    }
+
+    /** Returns the token whose row is row {@code row} of the grouped order (experts' blocks one after another). */
+    int tokenOfRow(int row) {
+        return (int) tokenOfSortedPair[row];
+    }
+
+    /** Returns the grouped row of pair {@code p = t·k + j}. */
+    int rowOfPair(int p) {
+        return (int) sortedPositionOfPair[p];
+    }
 }

@@ -81,6 +81,20 @@ final class SwigluExperts {
         return gateUp.length;
     }
 
+    /** Returns expert {@code e}'s stacked gate and up weights {@code [2I, d]}, gate rows first; callers only read it. */
+    NDArray gateUp(int e) {
+        return gateUp[e];
+    }
+
+    /** Returns expert {@code e}'s down weight {@code [d, I]}; callers only read it. */
+    NDArray down(int e) {
+        return down[e];
+    }
+
+    long intermediateSize() {
+        return intermediateSize;
+    }
+
     long inputSize() {
         return inputSize;
     }

@@ -5,18 +5,30 @@ import io.moxie.testkit.TestRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.moxie.api.ComponentContext;
+import io.moxie.api.Config;
 import io.moxie.api.ExpertBank;
+import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.ModelFormatException;
+import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
+import io.moxie.api.MoxieException;
+import io.moxie.api.ParameterStore;
 import io.moxie.api.Routing;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/** {@code swiglu} (DJL) and {@code swiglu-blas} (OpenBLAS) against plain Java Mixtral experts, and their refusals. */
 class SwigluExpertBankTest {
     private NDManager manager;
 
@@ -35,10 +47,21 @@ class SwigluExpertBankTest {
                 "w2", "experts.{e}.w2.weight", "w3", "experts.{e}.w3.weight"), Map.of("activation", "silu"));
     }
 
-    @Test
-    void groupedExecutionMatchesPlainJavaMixtralExpertsIncludingIdleOnes() {
-        // {E, k, T, d, I}; expert E-1 never gets a token
-        int[][] cases = {{4, 2, 9, 8, 12}, {3, 1, 5, 6, 10}, {5, 3, 1, 4, 6}, {6, 2, 17, 10, 7}};
+    private static ExpertBankFactory factory(String name) {
+        return switch (name) {
+            case SwigluExpertBankFactory.NAME -> new SwigluExpertBankFactory();
+            case BlasSwigluExpertBankFactory.NAME -> new BlasSwigluExpertBankFactory();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {SwigluExpertBankFactory.NAME, BlasSwigluExpertBankFactory.NAME})
+    void groupedExecutionMatchesPlainJavaMixtralExpertsIncludingIdleOnes(String bankName) {
+        // {E, k, T, d, I}; expert E-1 never gets a token. I = 300 and 257 cut the intermediate size into parts on a
+        // machine of two or more cores (swiglu-blas), one token is a decode step.
+        int[][] cases = {{4, 2, 9, 8, 12}, {3, 1, 5, 6, 10}, {5, 3, 1, 4, 6}, {6, 2, 17, 10, 7}, {4, 2, 7, 16, 300},
+            {3, 2, 1, 9, 257}};
         for (int[] c : cases) {
             int e = c[0];
             int k = c[1];
@@ -55,7 +78,7 @@ class SwigluExpertBankTest {
                 w3[i] = context.gaussian("experts." + i + ".w3.weight", random, 0.5, inter, d);
                 w2[i] = context.gaussian("experts." + i + ".w2.weight", random, 0.5, d, inter);
             }
-            ExpertBank bank = new SwigluExpertBankFactory().create(context, spec(e, k));
+            ExpertBank bank = factory(bankName).create(context, spec(e, k));
             float[] x = new float[tokens * d];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) random.nextGaussian();
@@ -96,22 +119,63 @@ class SwigluExpertBankTest {
                     }
                     for (int o = 0; o < d; o++) {
                         assertEquals(expected[o], y[t * d + o], 1e-4 + 1e-4 * Math.abs(expected[o]),
-                                "E=" + e + " k=" + k + " token " + t + " output " + o);
+                                bankName + " E=" + e + " k=" + k + " I=" + inter + " token " + t + " output " + o);
                     }
                 }
             }
         }
     }
 
-    @Test
-    void aMissingExpertTensorFailsTheBuildNamingIt() {
+    @ParameterizedTest
+    @ValueSource(strings = {SwigluExpertBankFactory.NAME, BlasSwigluExpertBankFactory.NAME})
+    void aMissingExpertTensorFailsTheBuildNamingIt(String bankName) {
         TestContext context = new TestContext(manager);
         Random random = new Random(1);
         context.gaussian("experts.0.w1.weight", random, 1, 4, 3);
         context.gaussian("experts.0.w3.weight", random, 1, 4, 3);
         context.gaussian("experts.0.w2.weight", random, 1, 3, 4);
         ModelFormatException e = assertThrows(ModelFormatException.class,
-                () -> new SwigluExpertBankFactory().create(context, spec(2, 1)));
+                () -> factory(bankName).create(context, spec(2, 1)));
         assertEquals(true, e.getMessage().contains("experts.1.w1.weight"), e.getMessage());
+    }
+
+    @Test
+    void theOpenBlasBankRefusesAGpuDeviceNamingTheBankThatRunsThere() {
+        TestContext cpu = new TestContext(manager);
+        ComponentContext gpu = new ComponentContext() {
+            @Override
+            public String name() {
+                return "decoder";
+            }
+
+            @Override
+            public Config config() {
+                return cpu.config();
+            }
+
+            @Override
+            public ParameterStore parameters() {
+                return cpu;
+            }
+
+            @Override
+            public NDManager manager() {
+                return cpu.manager();
+            }
+
+            @Override
+            public Device device() {
+                return Device.gpu();
+            }
+
+            @Override
+            public MoeLayer moeLayer(MoeSpec spec) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        MoxieException e = assertThrows(MoxieException.class,
+                () -> new BlasSwigluExpertBankFactory().create(gpu, spec(2, 1)));
+        assertTrue(e.getMessage().contains("swiglu-blas") && e.getMessage().contains("gpu")
+                && e.getMessage().contains("'swiglu'"), e.getMessage());
     }
 }

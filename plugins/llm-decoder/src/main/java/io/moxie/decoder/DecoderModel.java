@@ -8,27 +8,31 @@ import ai.djl.nn.core.Linear;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
+import io.moxie.blas.BlasProjection;
+import io.moxie.blas.OpenBlas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ObjIntConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The decoder's weights and layers: token embeddings, the layer stack, the final RMSNorm and {@code lm_head} (the
  * embeddings when tied). Mixtral's MoE blocks and Octavius' LoRA-MoE projections are {@link io.moxie.api.MoeLayer}s
  * obtained from the context, so their router and expert bank are whatever the pipeline chose. All weights live in the
  * component's manager; requests only ever use them as right-hand operands or through {@code get(manager, ...)}, so
- * nothing a request computes lands there. Immutable, hence thread-safe.
+ * nothing a request computes lands there. On the CPU the dense projections and {@code lm_head} run on OpenBLAS
+ * ({@link Projection#dense}, {@link FeedForward#dense}), on DJL elsewhere. Immutable, hence thread-safe.
  */
 final class DecoderModel {
     private final DecoderConfig config;
     private final NDArray embedding;
-    private final NDArray lmHead;
+    private final UnaryOperator<NDArray> lmHead;
     private final RmsNorm finalNorm;
     private final DecoderLayer[] layers;
     private final Rope rope;
 
-    private DecoderModel(DecoderConfig config, NDArray embedding, NDArray lmHead, RmsNorm finalNorm,
+    private DecoderModel(DecoderConfig config, NDArray embedding, UnaryOperator<NDArray> lmHead, RmsNorm finalNorm,
                          DecoderLayer[] layers, Rope rope) {
         this.config = config;
         this.embedding = embedding;
@@ -61,7 +65,7 @@ final class DecoderModel {
                     c.sparseMoe() ? new FeedForward.SparseMoe(context.moeLayer(mixtralSpec(c, i))) : denseMlp(p, m, c, i));
         }
         RmsNorm norm = new RmsNorm(p.load(CheckpointKeys.FINAL_NORM, new Shape(d), m), c.rmsNormEps());
-        return new DecoderModel(c, embedding, lmHead, norm, layers, rope);
+        return new DecoderModel(c, embedding, linear(lmHead), norm, layers, rope);
     }
 
     private static Attention attention(ComponentContext context, DecoderConfig c, int i) {
@@ -107,7 +111,15 @@ final class DecoderModel {
         NDArray gateUp = p.loadConcatenated(List.of(prefix + "gate_proj.weight", prefix + "up_proj.weight"),
                 List.of(upShape, upShape), m);
         NDArray down = p.load(prefix + "down_proj.weight", new Shape(c.hiddenSize(), c.intermediateSize()), m);
-        return new FeedForward.Dense(gateUp, down);
+        return FeedForward.dense(gateUp, down);
+    }
+
+    /** {@code x -> x Wᵀ} on OpenBLAS for a CPU weight, on DJL otherwise; results go to {@code x}'s manager. */
+    private static UnaryOperator<NDArray> linear(NDArray weight) {
+        if (OpenBlas.availableFor(weight)) {
+            return BlasProjection.of(weight)::apply;
+        }
+        return x -> Linear.linear(x, weight).singletonOrThrow();
     }
 
     /** The MoE spec of Mixtral's block of layer {@code i}: the {@code topk} gate and {@code swiglu} experts. */
@@ -155,7 +167,7 @@ final class DecoderModel {
 
     /** Returns {@code lm_head(RMSNorm(h))}, {@code [t, vocab]}, in {@code h}'s manager. */
     NDArray logits(NDArray h) {
-        return Linear.linear(finalNorm.apply(h), lmHead).singletonOrThrow();
+        return lmHead.apply(finalNorm.apply(h));
     }
 
     DecoderConfig config() {

@@ -2,9 +2,17 @@ package io.moxie.decoder;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.MoeLayer;
+import io.moxie.blas.BlasProjection;
+import io.moxie.blas.GatedSilu;
+import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
+import io.moxie.blas.SharedMemory;
+import java.nio.ByteBuffer;
 
 /** The MLP of one decoder layer, {@code [t, d] -> [t, d]}. Immutable. */
 interface FeedForward {
@@ -13,11 +21,19 @@ interface FeedForward {
     NDArray forward(NDArray n, ForwardPass pass);
 
     /**
-     * Llama's dense SwiGLU MLP {@code down(silu(gate n) ⊙ up n)}, the gate and up weights stacked into one
-     * {@code [2I, d]} matrix so both are a single GEMM.
+     * Llama's dense SwiGLU MLP: on OpenBLAS when the weights are on the CPU and OpenBLAS loads, on DJL otherwise.
      *
      * @param gateUp {@code [2I, d]} float32 (gate rows first), owned by the component's manager
      * @param down {@code [d, I]} float32
+     */
+    static FeedForward dense(NDArray gateUp, NDArray down) {
+        return OpenBlas.availableFor(gateUp) ? new Blas(BlasProjection.of(gateUp), BlasProjection.of(down))
+                : new Dense(gateUp, down);
+    }
+
+    /**
+     * Llama's dense SwiGLU MLP {@code down(silu(gate n) ⊙ up n)} on DJL, the gate and up weights stacked into one
+     * {@code [2I, d]} matrix so both are a single GEMM.
      */
     record Dense(NDArray gateUp, NDArray down) implements FeedForward {
         @Override
@@ -27,6 +43,36 @@ interface FeedForward {
             NDArray gate = both.get(0);
             NDArray up = both.get(1);
             return Linear.linear(gate.mul(Activation.sigmoid(gate)).muli(up), down).singletonOrThrow();
+        }
+    }
+
+    /**
+     * The same MLP on OpenBLAS: the stacked gate/up product into {@code [t, 2I]}, {@code silu(gate)·up} in place into
+     * its gate half ({@link GatedSilu}, in parts over rows), and the down product reading that half with a row stride
+     * of {@code 2I}: no copies, and no element-wise operation large enough to wake libtorch's OpenMP pool.
+     */
+    record Blas(BlasProjection gateUp, BlasProjection down) implements FeedForward {
+        /** Rows below which the gating is not worth a second core. */
+        private static final int MIN_ROWS_PER_PART = 16;
+
+        @Override
+        public NDArray forward(NDArray n, ForwardPass pass) {
+            int rows = Math.toIntExact(n.getShape().get(0));
+            int hidden = down.inputSize();
+            NDManager m = n.getManager();
+            NDArray h = gateUp.apply(n); // [t, 2I]
+            ByteBuffer bytes = SharedMemory.bytes(h);
+            int parts = Parts.count(rows, MIN_ROWS_PER_PART);
+            Parts.run(parts, p -> {
+                int r0 = Parts.bound(rows, p, parts);
+                try (NDManager views = m.newSubManager()) {
+                    GatedSilu.applyInPlace(bytes, r0, Parts.bound(rows, p + 1, parts) - r0, hidden, views);
+                }
+            });
+            NDArray y = m.create(new Shape(rows, down.outputSize()));
+            down.apply(bytes.asFloatBuffer(), rows, 2 * hidden, SharedMemory.floats(y));
+            h.close();
+            return y;
         }
     }
 

@@ -6,6 +6,7 @@ import io.moxie.encoders.preprocess.OctaviusImagePreprocessStageFactory;
 import io.moxie.encoders.projection.LlamaProjStageFactory;
 import io.moxie.experts.lora.LoraExpertBankFactory;
 import io.moxie.experts.lora.MergedLoraExpertBankFactory;
+import io.moxie.experts.swiglu.BlasSwigluExpertBankFactory;
 import io.moxie.experts.swiglu.SwigluExpertBankFactory;
 import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.pipeline.EngineOptions;
@@ -42,6 +43,7 @@ final class Decoders implements AutoCloseable {
         registry.register(ComponentKind.ROUTER, new TopKRouterFactory(), "test");
         registry.register(ComponentKind.ROUTER, new InstanceRouterFactory(), "test");
         registry.register(ComponentKind.EXPERTS, new SwigluExpertBankFactory(), "test");
+        registry.register(ComponentKind.EXPERTS, new BlasSwigluExpertBankFactory(), "test");
         registry.register(ComponentKind.EXPERTS, new LoraExpertBankFactory(), "test");
         registry.register(ComponentKind.EXPERTS, new MergedLoraExpertBankFactory(), "test");
         // octavius-chat.yaml's image branch

@@ -51,6 +51,19 @@ class GoldenCasesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"llm-mixtral-tiny", "llm-mixtral-top1-eos"})
+    void mixtralMatchesOnTheOpenBlasExpertBankAcrossRuntimeSwaps(String name) {
+        GoldenCase c = GoldenCase.load(name);
+        String pipeline = name + "-swap";
+        decoders.deploy(c.dir(), pipeline, Map.of());
+        System.out.println(c.check(infer(pipeline, c), "swiglu"));
+        decoders.swapExperts(pipeline, "swiglu-blas");
+        System.out.println(c.check(infer(pipeline, c), "swiglu-blas after swap"));
+        decoders.swapExperts(pipeline, "swiglu");
+        System.out.println(c.check(infer(pipeline, c), "swiglu after swapping back"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"chat-octavius-tiny", "chat-octavius-qv-gqa"})
     void loraMoeMatchesUnmergedAndMergedAcrossRuntimeSwaps(String name) {
         GoldenCase c = GoldenCase.load(name);

@@ -1,0 +1,46 @@
+package io.moxie.experts.swiglu;
+
+import io.moxie.api.ComponentContext;
+import io.moxie.api.ExpertBank;
+import io.moxie.api.ExpertBankFactory;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.MoxieException;
+import io.moxie.blas.OpenBlas;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Builds {@code swiglu-blas} expert banks: Mixtral's experts as {@code swiglu} has them (same spec, keys, options and
+ * errors, same numbers within float32 round-off), every GEMM on OpenBLAS, the fastest float32 GEMM reachable from the
+ * JVM on AMD CPUs (about twice DJL's there; on Intel CPUs DJL's MKL is about as fast). Swappable with {@code swiglu}
+ * at runtime.
+ *
+ * <p>CPU only: on a GPU device {@link #create} refuses (use {@code swiglu}). If OpenBLAS cannot be loaded (no native
+ * library for this platform), {@link #create} fails with a message saying so and naming {@code swiglu}.
+ */
+@Component(service = ExpertBankFactory.class)
+public final class BlasSwigluExpertBankFactory implements ExpertBankFactory {
+
+    /** The name pipeline definitions use: {@code experts: swiglu-blas}. */
+    public static final String NAME = "swiglu-blas";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ExpertBank create(ComponentContext context, MoeSpec spec) {
+        if (context.device().isGpu()) {
+            throw new MoxieException("MoE layer " + spec.layer() + ": expert bank '" + NAME + "' runs its GEMMs on "
+                    + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
+                    + "; use 'swiglu', which runs on the GPU");
+        }
+        try {
+            OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + NAME + "'",
+                    "Use the expert bank 'swiglu' instead, which needs only DJL");
+        } catch (IllegalStateException e) {
+            throw new MoxieException(e.getMessage(), e);
+        }
+        return new BlasSwigluExpertBank(spec.layer(), SwigluExperts.load(context, spec));
+    }
+}
