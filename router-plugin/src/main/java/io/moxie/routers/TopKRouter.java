@@ -18,10 +18,10 @@ import io.moxie.blas.OpenBlas;
  * fork-join parts like the expert GEMMs) and the softmax on the heap; otherwise both run on the engine. Why: the
  * engine runs its GEMM and its softmax on its OpenMP pool even for a {@code [T, E]} this small (the softmax's grain
  * size is 0), and the pool's idle workers then spin on the cores the expert GEMMs' parts need. At CuMo's layer size
- * (577 tokens, E 4) routing alone took 6.2 ms (median; 0.4 ms at best) that way and 0.9 ms this way, with no OpenMP
- * worker left spinning (docs/PERFORMANCE.md, "One pool for the GEMMs"). Top-k and the renormalisation stay on the
- * engine (its tie order is the reference's); on {@code [T, E]} they are below its grain size and run on the calling
- * thread.
+ * (577 tokens, E 4) routing alone took 6.2 ms (median; 0.4 ms at best) with the engine's softmax and 0.9 ms with this
+ * one, with no OpenMP worker left spinning (docs/PERFORMANCE.md, "One pool for the GEMMs"). Top-k and the
+ * renormalisation stay on the engine (so ties keep the engine's order, as before); on {@code [T, E]} they are below its
+ * grain size and run on the calling thread.
  */
 final class TopKRouter implements Router {
     private final String layer;
