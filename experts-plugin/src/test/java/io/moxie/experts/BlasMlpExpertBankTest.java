@@ -60,7 +60,7 @@ class BlasMlpExpertBankTest {
     void equalsTheLoopBankOnRandomRoutingsIncludingIdleExperts() {
         // {E, k, T, dIn, I, dOut, experts that get no token}
         int[][] cases = {{4, 2, 37, 16, 24, 16, 0}, {8, 3, 50, 12, 20, 10, 3}, {3, 1, 9, 8, 8, 6, 1},
-            {5, 5, 11, 6, 10, 7, 0}, {6, 2, 1, 8, 12, 8, 4}, {4, 2, 130, 96, 384, 96, 0}};
+            {5, 5, 11, 6, 10, 7, 0}, {6, 2, 1, 8, 12, 8, 4}, {4, 2, 130, 96, 384, 96, 0}, {5, 2, 90, 32, 200, 160, 1}};
         for (int[] c : cases) {
             Random random = new Random(c[0] * 31L + c[1]);
             for (String activation : new String[] {"quick_gelu", "gelu"}) {

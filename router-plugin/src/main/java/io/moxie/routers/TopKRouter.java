@@ -8,11 +8,26 @@ import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Router;
 import io.moxie.api.Routing;
+import io.moxie.blas.BlasLinear;
+import io.moxie.blas.OpenBlas;
 
-/** CuMo's top-k router over a linear gate; immutable after construction, hence thread-safe. */
+/**
+ * CuMo's top-k router over a linear gate; immutable after construction, hence thread-safe.
+ *
+ * <p>Where OpenBLAS is loadable and the gate is on the CPU, the gate GEMM runs on it ({@link BlasLinear}, on the
+ * fork-join parts like the expert GEMMs) and the softmax on the heap; otherwise both run on the engine. Why: the
+ * engine runs its GEMM and its softmax on its OpenMP pool even for a {@code [T, E]} this small (the softmax's grain
+ * size is 0), and the pool's idle workers then spin on the cores the expert GEMMs' parts need. At CuMo's layer size
+ * (577 tokens, E 4) routing alone took 6.2 ms (median; 0.4 ms at best) with the engine's softmax and 0.9 ms with this
+ * one, with no OpenMP worker left spinning (docs/PERFORMANCE.md, "One pool for the GEMMs"). Top-k and the
+ * renormalisation stay on the engine (so ties keep the engine's order, as before); on {@code [T, E]} they are below its
+ * grain size and run on the calling thread.
+ */
 final class TopKRouter implements Router {
     private final String layer;
     private final NDArray gate;
+    /** The gate on OpenBLAS; null where the engine computes the logits. */
+    private final BlasLinear blasGate;
     private final int numExperts;
     private final int topK;
 
@@ -20,6 +35,7 @@ final class TopKRouter implements Router {
     TopKRouter(String layer, NDArray gate, int topK) {
         this.layer = layer;
         this.gate = gate;
+        this.blasGate = OpenBlas.availableFor(gate) ? BlasLinear.of(gate, null) : null;
         this.numExperts = (int) gate.getShape().get(0);
         this.topK = topK;
     }
@@ -34,7 +50,9 @@ final class TopKRouter implements Router {
         // Logits and probabilities live in a scratch scope; only the routing outlives the call.
         try (NDManager scratch = request.manager().newSubManager()) {
             hidden.tempAttach(scratch);
-            NDArray probabilities = Linear.linear(hidden, gate).singletonOrThrow().softmax(-1);
+            NDArray probabilities = blasGate != null
+                    ? softmax(blasGate.apply(hidden), scratch)
+                    : Linear.linear(hidden, gate).singletonOrThrow().softmax(-1);
             NDList top = probabilities.topK(topK, -1, true, true);
             NDArray kept = top.get(0);
             NDArray weights = kept.div(kept.sum(new int[] {-1}, true));
@@ -43,6 +61,30 @@ final class TopKRouter implements Router {
             indices.attach(request.manager());
             return new Routing(indices, weights, numExperts);
         }
+    }
+
+    /**
+     * Returns the softmax over the last axis of {@code logits [T, E]} computed on the heap: the engine's softmax runs
+     * on its OpenMP pool whatever the size (its grain size is 0), and {@code T·E} exponentials are nothing.
+     */
+    private static NDArray softmax(NDArray logits, NDManager manager) {
+        float[] p = logits.toFloatArray();
+        int e = Math.toIntExact(logits.getShape().get(1));
+        for (int row = 0; row < p.length; row += e) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = row; j < row + e; j++) {
+                max = Math.max(max, p[j]);
+            }
+            float sum = 0f;
+            for (int j = row; j < row + e; j++) {
+                p[j] = (float) Math.exp(p[j] - max);
+                sum += p[j];
+            }
+            for (int j = row; j < row + e; j++) {
+                p[j] /= sum;
+            }
+        }
+        return manager.create(p, logits.getShape());
     }
 
     @Override

@@ -24,7 +24,10 @@ import java.nio.FloatBuffer;
  *       {@code [T, T]} per part, not {@code [N, heads, T, T]} (10 crops of CLIP-L/336 would be 2 x 213 MB);</li>
  *   <li>{@code out = merged · W_oᵀ + b}, parts over columns.</li>
  * </ol>
- * The softmax runs in the engine on chunks of rows below PyTorch's grain size, so it runs on the part's own thread.
+ * The softmax runs in the engine on chunks of rows below PyTorch's grain size. That was meant to keep it on the part's
+ * own thread, but the engine's last-axis softmax goes through {@code at::parallel_for} at any size (its grain size is
+ * 0), so it still touches the OpenMP pool: a few per cent of the attention's samples (docs/PERFORMANCE.md, "Closer to
+ * the GEMM limit"); a heap softmax would need a vectorised {@code exp}.
  * Only used on the CPU with OpenBLAS loadable; {@link SelfAttention} keeps the DJL path otherwise. Holds views of the
  * weights (owned by the component's manager, like the {@link SelfAttention} that holds this); immutable, hence
  * thread-safe.

@@ -3,7 +3,7 @@ package io.moxie.blas;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * A dense two-layer MLP {@code fc2(act(fc1(x)))} with every GEMM on OpenBLAS (a CLIP layer's {@code mlp}, a
@@ -55,16 +55,14 @@ public final class BlasMlp {
         dims[dims.length - 1] = fc2.outputSize();
         NDArray y = x.getManager().create(new Shape(dims));
         try (NDManager scratch = x.getManager().newSubManager()) {
-            ByteBuffer h = SharedMemory.bytes(scratch.create(new Shape(rows, hidden)));
-            fc1.apply(SharedMemory.floats(x), rows, activation.fc1Alpha(), h.asFloatBuffer());
+            FloatBuffer h = SharedMemory.floats(scratch.create(new Shape(rows, hidden)));
+            fc1.apply(SharedMemory.floats(x), rows, activation.fc1Alpha(), h);
             int parts = Parts.count(rows, MIN_ROWS_PER_PART);
             Parts.run(parts, p -> {
                 int r0 = Parts.bound(rows, p, parts);
-                try (NDManager views = scratch.newSubManager()) {
-                    activation.applyInPlace(h, r0, Parts.bound(rows, p + 1, parts) - r0, hidden, views);
-                }
+                activation.applyInPlace(h, hidden, r0, Parts.bound(rows, p + 1, parts) - r0, 0, hidden);
             });
-            fc2.apply(h.asFloatBuffer(), rows, activation.fc2Alpha(), SharedMemory.floats(y));
+            fc2.apply(h, rows, activation.fc2Alpha(), SharedMemory.floats(y));
         }
         return y;
     }

@@ -68,6 +68,38 @@ class BlasOpsTest {
     }
 
     @Test
+    void activationsMatchTheEngineOnABlockAndLeaveTheRestAlone() {
+        // z from -12 to 12 (past both clamps); the block is rows 1-3, columns 5-1104 of a 5 x 1200 matrix (more
+        // than one chunk per row)
+        int rows = 5;
+        int width = 1200;
+        float[] z = new float[rows * width];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = -12f + 24f * i / (z.length - 1);
+        }
+        NDArray exact = manager.create(z, new Shape(rows, width));
+        NDArray quick = exact.mul(ai.djl.nn.Activation.sigmoid(exact.mul(1.702f)));
+        NDArray gelu = exact.getNDArrayInternal().gelu();
+        for (FusedActivation a : FusedActivation.values()) {
+            float[] expected = (a == FusedActivation.GELU ? gelu : quick).toFloatArray();
+            java.nio.FloatBuffer m = java.nio.FloatBuffer.allocate(z.length);
+            for (int i = 0; i < z.length; i++) {
+                m.put(i, z[i] * a.fc1Alpha());
+            }
+            a.applyInPlace(m, width, 1, 3, 5, 1100);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < width; c++) {
+                    int i = r * width + c;
+                    boolean inside = r >= 1 && r < 4 && c >= 5 && c < 1105;
+                    float want = inside ? expected[i] : z[i] * a.fc1Alpha();
+                    float got = inside ? m.get(i) * a.fc2Alpha() : m.get(i);
+                    assertEquals(want, got, 2e-6f + 2e-6f * Math.abs(want), a + " at row " + r + ", column " + c);
+                }
+            }
+        }
+    }
+
+    @Test
     void activationsAreFoundByTheirHuggingFaceNames() {
         assertEquals(FusedActivation.QUICK_GELU, FusedActivation.named("quick_gelu"));
         assertEquals(FusedActivation.GELU, FusedActivation.named("gelu"));
