@@ -4,8 +4,7 @@ import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeSpec;
-import io.moxie.api.MoxieException;
-import io.moxie.blas.OpenBlas;
+import io.moxie.experts.GroupedMlpExpertBankFactory;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -31,17 +30,7 @@ public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
 
     @Override
     public ExpertBank create(ComponentContext context, MoeSpec spec) {
-        if (context.device().isGpu()) {
-            throw new MoxieException("MoE layer " + spec.layer() + ": expert bank '" + NAME + "' runs its GEMMs on "
-                    + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
-                    + "; use 'grouped-mlp' (or 'mlp'), which run on the GPU");
-        }
-        try {
-            OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + NAME + "'",
-                    "Use the expert bank 'grouped-mlp' instead, which needs only DJL");
-        } catch (IllegalStateException e) {
-            throw new MoxieException(e.getMessage(), e);
-        }
+        BlasBankChecks.require(NAME, GroupedMlpExpertBankFactory.NAME, context, spec);
         return new BlasMlpExpertBank(spec.layer(), BlasMlpExperts.load(context, spec));
     }
 }

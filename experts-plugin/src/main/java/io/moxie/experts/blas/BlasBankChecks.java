@@ -1,0 +1,34 @@
+package io.moxie.experts.blas;
+
+import io.moxie.api.ComponentContext;
+import io.moxie.api.MoeSpec;
+import io.moxie.api.MoxieException;
+import io.moxie.blas.OpenBlas;
+
+/**
+ * What every OpenBLAS expert bank checks before it loads a weight: that its component computes on the CPU, and that
+ * the host has OpenBLAS. Each refusal names the layer and the DJL bank that serves instead.
+ */
+public final class BlasBankChecks {
+    private BlasBankChecks() {
+    }
+
+    /**
+     * @param bank the bank's name ({@code grouped-mlp-blas})
+     * @param djlBank the bank with the same numbers on DJL ({@code grouped-mlp}), which also runs on GPUs
+     * @throws MoxieException if the component runs on a GPU or the host has no OpenBLAS
+     */
+    public static void require(String bank, String djlBank, ComponentContext context, MoeSpec spec) {
+        if (context.device().isGpu()) {
+            throw new MoxieException("MoE layer " + spec.layer() + ": expert bank '" + bank + "' runs its GEMMs on "
+                    + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
+                    + "; use '" + djlBank + "', which runs on the GPU");
+        }
+        try {
+            OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + bank + "'",
+                    "Use the expert bank '" + djlBank + "' instead, which needs only DJL");
+        } catch (IllegalStateException e) {
+            throw new MoxieException(e.getMessage(), e);
+        }
+    }
+}
