@@ -149,7 +149,7 @@ class PipelineEngineTest {
         awaitVersion(2);
         assertArrayEquals(new float[] {3}, infer(1));
         // the old version is retired right after the switch, on the swap thread
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // generous: the loop ends as soon as the state changes, a loaded CI machine is slow
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // ends on success; loaded machines are slow
         while (engine.rootManager().getManagedArrays().size() != baseline && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
@@ -179,7 +179,7 @@ class PipelineEngineTest {
         engine.deploy(definition()).get();
         registry.remove(p);
         assertArrayEquals(new float[] {2}, infer(1), "keeps serving during the replacement grace");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // generous: the loop ends as soon as the state changes, a loaded CI machine is slow
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // ends on success; loaded machines are slow
         while (engine.status("demo").state() == PipelineStatus.State.READY && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
