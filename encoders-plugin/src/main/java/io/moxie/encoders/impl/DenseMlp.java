@@ -40,8 +40,10 @@ public final class DenseMlp {
 
     private static DenseMlp of(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias,
                                Activation activation) {
-        BlasMlp blas = OpenBlas.availableFor(fc1Weight) ? BlasMlp.of(fc1Weight, fc1Bias, fc2Weight, fc2Bias,
-                FusedActivation.named(activation.configName())) : null;
+        FusedActivation fused = FusedActivation.named(activation.configName());
+        // an activation OpenBLAS' path has no fused form for runs on the engine
+        BlasMlp blas = fused != null && OpenBlas.availableFor(fc1Weight)
+                ? BlasMlp.of(fc1Weight, fc1Bias, fc2Weight, fc2Bias, fused) : null;
         return new DenseMlp(fc1Weight, fc1Bias, fc2Weight, fc2Bias, activation, blas);
     }
 

@@ -46,8 +46,11 @@ final class BlasMlpExperts {
      */
     static BlasMlpExperts load(ComponentContext context, MoeSpec spec) {
         MlpExperts experts = MlpExperts.load(context, spec);
-        // the same names as the experts' activations, which MlpExperts.load has checked
         FusedActivation activation = FusedActivation.named(experts.activationName());
+        if (activation == null) {
+            throw new ModelFormatException("MoE layer " + spec.layer() + ": activation '" + experts.activationName()
+                    + "' has no OpenBLAS form in 'grouped-mlp-blas'; use 'grouped-mlp'");
+        }
         int e = experts.numExperts();
         FloatBuffer[] fc1 = new FloatBuffer[e];
         FloatBuffer[] fc2 = new FloatBuffer[e];

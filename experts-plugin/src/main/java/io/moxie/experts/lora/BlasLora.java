@@ -32,14 +32,14 @@ final class BlasLora {
         int out = Math.toIntExact(base.getShape().get(0));
         int in = Math.toIntExact(base.getShape().get(1));
         int rank = Math.toIntExact(concatA.getShape().get(1));
-        NDArray merged = target.create(base.getShape());
-        FloatBuffer w = SharedMemory.floats(base);
-        FloatBuffer m = SharedMemory.floats(merged);
-        FloatBuffer a = SharedMemory.floats(concatA);
         int inner = Math.toIntExact(scaledB.getShape().get(1));
         if (inner != out) {
             throw new IllegalArgumentException("scaled B of " + scaledB.getShape() + " for a base of " + base.getShape());
         }
+        NDArray merged = target.create(base.getShape());
+        FloatBuffer w = SharedMemory.floats(base);
+        FloatBuffer m = SharedMemory.floats(merged);
+        FloatBuffer a = SharedMemory.floats(concatA);
         try (NDArray transposed = target.create(new Shape(out, rank))) {
             // Bᵀ [out, k·r] on the host: k·r·out floats, small beside W
             FloatBuffer b = SharedMemory.floats(scaledB);

@@ -116,11 +116,6 @@ public enum FusedActivation {
         }
     }
 
-    /** Returns the Hugging Face name ({@code quick_gelu}, {@code gelu}). */
-    public String configName() {
-        return configName;
-    }
-
     /** Returns the activation called {@code name} (a Hugging Face {@code hidden_act}), or null if there is none. */
     public static FusedActivation named(String name) {
         for (FusedActivation a : values()) {

@@ -1,6 +1,5 @@
 package io.moxie.blas;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Loader;
@@ -34,9 +33,12 @@ public final class OpenBlas {
         }
     }
 
-    /** Returns whether GEMMs on {@code array}'s memory can run here: a CPU array, and OpenBLAS loadable. */
+    /**
+     * Returns whether GEMMs on {@code array}'s memory can run here: a dense float32 CPU array that a Java buffer can
+     * address (under 2 GiB), and OpenBLAS loadable. Otherwise the caller computes on the engine.
+     */
     public static boolean availableFor(NDArray array) {
-        return Device.Type.CPU.equals(array.getDevice().getDeviceType()) && available();
+        return SharedMemory.shareable(array) && available();
     }
 
     /**
@@ -56,8 +58,32 @@ public final class OpenBlas {
     }
 
     private static void load() {
-        Loader.load(openblas_nolapack.class);
-        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+        Throwable failure = Native.FAILURE;
+        if (failure instanceof LinkageError e) {
+            throw e;
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+    }
+
+    /**
+     * Loads OpenBLAS and sets its thread count exactly once per JVM (class initialisation is thread-safe and runs
+     * once): OpenBLAS' thread setting is process-wide and not safe while other threads run GEMMs, so calling it on
+     * every availability check, as stages are built beside requests being served, could corrupt its memory.
+     */
+    private static final class Native {
+        static final Throwable FAILURE = init();
+
+        private static Throwable init() {
+            try {
+                Loader.load(openblas_nolapack.class);
+                org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(1);
+                return null;
+            } catch (LinkageError | RuntimeException e) {
+                return e; // UnsatisfiedLinkError without natives for this platform, NoClassDefFoundError without JavaCPP
+            }
+        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.moxie.blas;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -78,6 +77,6 @@ public final class RowParts {
     }
 
     private static boolean onCpu(NDArray x) {
-        return x.getDataType() == DataType.FLOAT32 && Device.Type.CPU.equals(x.getDevice().getDeviceType());
+        return SharedMemory.shareable(x);
     }
 }

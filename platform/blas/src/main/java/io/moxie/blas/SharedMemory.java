@@ -1,6 +1,8 @@
 package io.moxie.blas;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -18,7 +20,8 @@ public final class SharedMemory {
      * memory ({@code NDArray.toByteBuffer(true)}: 2 µs instead of a 1 ms copy for 576x1024). A non-contiguous array
      * is first made contiguous by the engine, into a new array of the same manager.
      *
-     * @throws IllegalStateException if the engine handed back a copy (a GPU array), which would silently lose writes
+     * @throws IllegalStateException if the array's memory cannot be shared ({@link #shareable}): the engine would hand
+     *     back a copy, and writes through it would be lost silently
      */
     public static FloatBuffer floats(NDArray array) {
         return bytes(array).asFloatBuffer();
@@ -26,11 +29,33 @@ public final class SharedMemory {
 
     /** Returns the same memory as {@link #floats(NDArray)}, as native-order bytes (for the engine's own views). */
     public static ByteBuffer bytes(NDArray array) {
+        if (!shareable(array)) {
+            throw new IllegalStateException("the memory of a " + array.getDataType() + " array " + array.getShape()
+                    + " on " + array.getDevice() + " cannot be shared with OpenBLAS"
+                    + (mkldnnLayout() ? " (ai.djl.pytorch.use_mkldnn lays arrays out for MKLDNN)" : ""));
+        }
         ByteBuffer bytes = array.toByteBuffer(true);
         if (!bytes.isDirect()) {
             throw new IllegalStateException("array on " + array.getDevice() + " does not share its memory");
         }
         return bytes.order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Returns whether {@code array}'s own memory can be viewed as a Java buffer: float32, on the CPU, in the dense
+     * layout, under 2 GiB. Anything else, {@code toByteBuffer(true)} answers with a copy (a GPU array is copied to
+     * the host, an MKLDNN-laid-out one densified) or cannot answer at all.
+     */
+    public static boolean shareable(NDArray array) {
+        return array.getDataType() == DataType.FLOAT32
+                && Device.Type.CPU.equals(array.getDevice().getDeviceType())
+                && !mkldnnLayout()
+                && array.getShape().size() <= Integer.MAX_VALUE / Float.BYTES;
+    }
+
+    /** DJL's PyTorch engine lays CPU arrays out for MKLDNN under this property, and then shares no memory. */
+    private static boolean mkldnnLayout() {
+        return Boolean.getBoolean("ai.djl.pytorch.use_mkldnn");
     }
 
     /** Returns {@code length} floats of {@code buffer} from {@code offset}, as a buffer whose element 0 is there. */

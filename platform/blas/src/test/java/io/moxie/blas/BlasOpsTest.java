@@ -126,4 +126,20 @@ class BlasOpsTest {
             assertTrue(Math.abs(e[i] - a[i]) <= tolerance * scale, "element " + i + ": " + e[i] + " vs " + a[i]);
         }
     }
+
+    @Test
+    void onlyDenseFloat32CpuMemoryIsShared() {
+        try (NDArray f32 = manager.ones(new Shape(2, 3));
+             NDArray f64 = manager.ones(new Shape(2, 3), ai.djl.ndarray.types.DataType.FLOAT64);
+             NDArray i64 = manager.create(new long[] {1, 2, 3})) {
+            assertTrue(SharedMemory.shareable(f32) && OpenBlas.availableFor(f32));
+            SharedMemory.floats(f32).put(4, 7f);
+            assertEquals(7f, f32.toFloatArray()[4], "a write through the view is the array's content");
+            for (NDArray other : new NDArray[] {f64, i64}) {
+                // reading 8-byte elements as floats would read past the tensor: refused, the engine computes instead
+                assertTrue(!SharedMemory.shareable(other) && !OpenBlas.availableFor(other), other.getDataType().toString());
+                assertThrows(IllegalStateException.class, () -> SharedMemory.floats(other));
+            }
+        }
+    }
 }

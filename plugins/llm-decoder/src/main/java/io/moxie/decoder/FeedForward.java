@@ -60,19 +60,19 @@ interface FeedForward {
             int rows = Math.toIntExact(n.getShape().get(0));
             int hidden = down.inputSize();
             NDManager m = n.getManager();
-            NDArray h = gateUp.apply(n); // [t, 2I]
-            ByteBuffer bytes = SharedMemory.bytes(h);
-            int parts = Parts.count(rows, MIN_ROWS_PER_PART);
-            Parts.run(parts, p -> {
-                int r0 = Parts.bound(rows, p, parts);
-                try (NDManager views = m.newSubManager()) {
-                    GatedSilu.applyInPlace(bytes, r0, Parts.bound(rows, p + 1, parts) - r0, hidden, views);
-                }
-            });
-            NDArray y = m.create(new Shape(rows, down.outputSize()));
-            down.apply(bytes.asFloatBuffer(), rows, 2 * hidden, SharedMemory.floats(y));
-            h.close();
-            return y;
+            try (NDArray h = gateUp.apply(n)) { // [t, 2I]
+                ByteBuffer bytes = SharedMemory.bytes(h);
+                int parts = Parts.count(rows, MIN_ROWS_PER_PART);
+                Parts.run(parts, p -> {
+                    int r0 = Parts.bound(rows, p, parts);
+                    try (NDManager views = m.newSubManager()) {
+                        GatedSilu.applyInPlace(bytes, r0, Parts.bound(rows, p + 1, parts) - r0, hidden, views);
+                    }
+                });
+                NDArray y = m.create(new Shape(rows, down.outputSize()));
+                down.apply(bytes.asFloatBuffer(), rows, 2 * hidden, SharedMemory.floats(y));
+                return y;
+            }
         }
     }
 
