@@ -36,6 +36,8 @@ import java.util.Arrays;
 final class BlasSwigluExpertBank implements ExpertBank {
     /** Intermediate columns below which a part is not worth a core (and tiny experts stay on one thread). */
     private static final int MIN_COLUMNS_PER_PART = 128;
+    /** The most scratch the parts' partial outputs may take together. */
+    private static final long PARTIAL_BUDGET_BYTES = 256L << 20;
     /** Tokens below which the combine is not worth a second core. */
     private static final int MIN_TOKENS_PER_PART = 16;
 
@@ -98,7 +100,11 @@ final class BlasSwigluExpertBank implements ExpertBank {
         for (int e = 0; e < gateUp.length; e++) {
             start[e + 1] = start[e] + groups.load(e);
         }
-        int parts = Parts.count(inter, MIN_COLUMNS_PER_PART);
+        // each part sums into its own [pairs, d] partial output: bound their total so a long prefill on a many-core
+        // host does not allocate gigabytes of scratch (fewer parts then, each with more columns)
+        long partialBytes = (long) pairs * dim * Float.BYTES;
+        int parts = (int) Math.max(1, Math.min(Parts.count(inter, MIN_COLUMNS_PER_PART),
+                PARTIAL_BUDGET_BYTES / partialBytes));
         // part p's gated block [pairs · 2 (i1 - i0)] starts at pairs · 2 i0; its partial output at p · pairs · d
         ByteBuffer hidden = SharedMemory.bytes(scratch.create(new Shape(pairs, 2L * inter)));
         FloatBuffer partial = SharedMemory.floats(scratch.create(new Shape(parts, pairs, dim)));
