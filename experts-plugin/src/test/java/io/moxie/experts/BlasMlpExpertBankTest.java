@@ -12,15 +12,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ComponentContext;
-import io.moxie.api.Config;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.ModelFormatException;
-import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
-import io.moxie.api.ParameterStore;
 import io.moxie.api.Routing;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
 import java.lang.reflect.InvocationTargetException;
@@ -169,38 +166,7 @@ class BlasMlpExpertBankTest {
 
     @Test
     void refusesAGpuDeviceNamingTheBanksThatRunThere() {
-        TestContext cpu = experts(new Random(1), 2, 4, 6, 4);
-        ComponentContext gpu = new ComponentContext() {
-            @Override
-            public String name() {
-                return "tower";
-            }
-
-            @Override
-            public Config config() {
-                return cpu.config();
-            }
-
-            @Override
-            public ParameterStore parameters() {
-                return cpu;
-            }
-
-            @Override
-            public NDManager manager() {
-                return cpu.manager();
-            }
-
-            @Override
-            public Device device() {
-                return Device.gpu();
-            }
-
-            @Override
-            public MoeLayer moeLayer(MoeSpec spec) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        TestContext gpu = experts(new Random(1), 2, 4, 6, 4).reportingDevice(Device.gpu());
         MoxieException e = assertThrows(MoxieException.class,
                 () -> new BlasMlpExpertBankFactory().create(gpu, spec(2, 1, "gelu")));
         assertTrue(e.getMessage().contains("grouped-mlp-blas") && e.getMessage().contains("gpu")

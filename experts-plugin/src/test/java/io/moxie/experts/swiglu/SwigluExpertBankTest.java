@@ -10,15 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.moxie.api.ComponentContext;
-import io.moxie.api.Config;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.ModelFormatException;
-import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
-import io.moxie.api.ParameterStore;
 import io.moxie.api.Routing;
 import java.util.Map;
 import java.util.Random;
@@ -141,38 +137,7 @@ class SwigluExpertBankTest {
 
     @Test
     void theOpenBlasBankRefusesAGpuDeviceNamingTheBankThatRunsThere() {
-        TestContext cpu = new TestContext(manager);
-        ComponentContext gpu = new ComponentContext() {
-            @Override
-            public String name() {
-                return "decoder";
-            }
-
-            @Override
-            public Config config() {
-                return cpu.config();
-            }
-
-            @Override
-            public ParameterStore parameters() {
-                return cpu;
-            }
-
-            @Override
-            public NDManager manager() {
-                return cpu.manager();
-            }
-
-            @Override
-            public Device device() {
-                return Device.gpu();
-            }
-
-            @Override
-            public MoeLayer moeLayer(MoeSpec spec) {
-                throw new UnsupportedOperationException();
-            }
-        };
+        TestContext gpu = new TestContext(manager).reportingDevice(Device.gpu());
         MoxieException e = assertThrows(MoxieException.class,
                 () -> new BlasSwigluExpertBankFactory().create(gpu, spec(2, 1)));
         assertTrue(e.getMessage().contains("swiglu-blas") && e.getMessage().contains("gpu")

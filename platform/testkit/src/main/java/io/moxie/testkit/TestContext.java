@@ -25,6 +25,7 @@ public final class TestContext implements ComponentContext, ParameterStore {
     private final NDManager manager;
     private final Map<String, NDArray> weights = new LinkedHashMap<>();
     private Config config = Config.empty("test stage");
+    private Device device;
 
     public TestContext(NDManager parent) {
         this.manager = parent.newSubManager();
@@ -33,6 +34,15 @@ public final class TestContext implements ComponentContext, ParameterStore {
     /** Sets the stage configuration. */
     public TestContext withConfig(Map<String, ?> settings) {
         config = new Config(settings, "test stage");
+        return this;
+    }
+
+    /**
+     * Makes the context report {@code device} as the component's device while its memory stays on the test's manager:
+     * for the checks a component makes of its device (a CPU-only expert bank refusing a GPU) on a machine without one.
+     */
+    public TestContext reportingDevice(Device reported) {
+        device = reported;
         return this;
     }
 
@@ -84,7 +94,7 @@ public final class TestContext implements ComponentContext, ParameterStore {
 
     @Override
     public Device device() {
-        return manager.getDevice();
+        return device != null ? device : manager.getDevice();
     }
 
     @Override
