@@ -302,11 +302,7 @@ public final class CumoBench {
                 first = y;
                 continue;
             }
-            double max = 0;
-            for (int i = 0; i < y.length; i++) {
-                max = Math.max(max, Math.abs(y[i] - first[i]));
-            }
-            sb.append(String.format(Locale.ROOT, " %s %.1e;", c.getKey(), max));
+            sb.append(String.format(Locale.ROOT, " %s %.1e;", c.getKey(), Agreement.maxDifference(first, y)));
         }
         line(sb.toString());
     }

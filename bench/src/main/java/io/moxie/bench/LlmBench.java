@@ -167,8 +167,8 @@ public final class LlmBench {
             NDArray x = store.load("bench.x", scope);
             float[] expected = store.load("bench.y", scope).toFloatArray();
             line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: swiglu %.1e; swiglu-blas "
-                    + "%.1e", maxDiff(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
-                    maxDiff(fresh(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
+                    + "%.1e", Agreement.maxDifference(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
+                    Agreement.maxDifference(fresh(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
             NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
             NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
             // the same FLOPs as one OpenBLAS product in parts, weights [out, in] as the bank reads them
@@ -237,7 +237,7 @@ public final class LlmBench {
                 MoeLayer merged = banks.get(MergedLoraExpertBankFactory.NAME);
                 StringBuilder agreement = new StringBuilder("- (b) LoRA-MoE output, max |Moxie - reference (unmerged)|:");
                 for (Map.Entry<String, MoeLayer> e : banks.entrySet()) {
-                    agreement.append(String.format(Locale.ROOT, " %s %.1e;", e.getKey(), maxDiff(fresh(scope, r -> {
+                    agreement.append(String.format(Locale.ROOT, " %s %.1e;", e.getKey(), Agreement.maxDifference(fresh(scope, r -> {
                         r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> instruction);
                         return e.getValue().forward(x, r).output().toFloatArray();
                     }), expected)));
@@ -507,17 +507,6 @@ public final class LlmBench {
         try (BenchRequest request = new BenchRequest(scope)) {
             return call.apply(request);
         }
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalStateException("outputs of " + a.length + " and " + b.length + " values");
-        }
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            max = Math.max(max, Math.abs(a[i] - b[i]));
-        }
-        return max;
     }
 
     /** Starts a markdown table; the caller adds its rows. Tables are printed at the end, after the reference's bench. */

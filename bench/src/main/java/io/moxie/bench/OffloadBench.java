@@ -169,11 +169,7 @@ public final class OffloadBench {
                 first = y;
                 continue;
             }
-            double max = 0;
-            for (int i = 0; i < y.length; i++) {
-                max = Math.max(max, Math.abs(y[i] - first[i]));
-            }
-            sb.append(String.format(Locale.ROOT, " %s %.1e;", b.budget(), max));
+            sb.append(String.format(Locale.ROOT, " %s %.1e;", b.budget(), Agreement.maxDifference(first, y)));
         }
         return sb.toString();
     }
