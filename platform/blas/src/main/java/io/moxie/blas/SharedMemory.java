@@ -12,6 +12,12 @@ import java.nio.FloatBuffer;
  * the view is the array's content. The array keeps the memory: a view must not outlive it.
  */
 public final class SharedMemory {
+    /**
+     * DJL's PyTorch engine lays CPU arrays out for MKLDNN under this property (read once, as the engine does at its
+     * start), and then shares no memory. Read here once rather than on every view, which is a hot path.
+     */
+    private static final boolean MKLDNN_LAYOUT = Boolean.getBoolean("ai.djl.pytorch.use_mkldnn");
+
     private SharedMemory() {
     }
 
@@ -32,7 +38,7 @@ public final class SharedMemory {
         if (!shareable(array)) {
             throw new IllegalStateException("the memory of a " + array.getDataType() + " array " + array.getShape()
                     + " on " + array.getDevice() + " cannot be shared with OpenBLAS"
-                    + (mkldnnLayout() ? " (ai.djl.pytorch.use_mkldnn lays arrays out for MKLDNN)" : ""));
+                    + (MKLDNN_LAYOUT ? " (ai.djl.pytorch.use_mkldnn lays arrays out for MKLDNN)" : ""));
         }
         ByteBuffer bytes = array.toByteBuffer(true);
         if (!bytes.isDirect()) {
@@ -49,13 +55,8 @@ public final class SharedMemory {
     public static boolean shareable(NDArray array) {
         return array.getDataType() == DataType.FLOAT32
                 && Device.Type.CPU.equals(array.getDevice().getDeviceType())
-                && !mkldnnLayout()
+                && !MKLDNN_LAYOUT
                 && array.getShape().size() <= Integer.MAX_VALUE / Float.BYTES;
-    }
-
-    /** DJL's PyTorch engine lays CPU arrays out for MKLDNN under this property, and then shares no memory. */
-    private static boolean mkldnnLayout() {
-        return Boolean.getBoolean("ai.djl.pytorch.use_mkldnn");
     }
 
     /** Returns {@code length} floats of {@code buffer} from {@code offset}, as a buffer whose element 0 is there. */
