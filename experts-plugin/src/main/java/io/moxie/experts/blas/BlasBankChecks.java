@@ -1,5 +1,6 @@
 package io.moxie.experts.blas;
 
+import ai.djl.Device;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
@@ -7,10 +8,17 @@ import io.moxie.blas.OpenBlas;
 
 /**
  * What every OpenBLAS expert bank checks before it loads a weight: that its component computes on the CPU, and that
- * the host has OpenBLAS. Each refusal names the layer and the DJL bank that serves instead.
+ * the host has OpenBLAS. Each refusal names the layer and the DJL bank that serves instead. The same two conditions,
+ * asked without building anything, answer {@code supports}, so a stage listing {@code [grouped-mlp-blas, grouped-mlp]}
+ * gets the DJL bank where these banks would refuse.
  */
 public final class BlasBankChecks {
     private BlasBankChecks() {
+    }
+
+    /** Returns whether an OpenBLAS bank can compute on {@code device}: a CPU, and OpenBLAS loadable on this host. */
+    public static boolean supports(Device device) {
+        return !device.isGpu() && OpenBlas.available();
     }
 
     /**

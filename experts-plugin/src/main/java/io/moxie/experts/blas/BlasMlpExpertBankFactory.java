@@ -1,5 +1,6 @@
 package io.moxie.experts.blas;
 
+import ai.djl.Device;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
@@ -15,7 +16,8 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>CPU only: on a GPU device {@link #create} refuses (the DJL banks run there). If OpenBLAS cannot be loaded (the
  * native library is missing for this platform), {@link #create} fails with a message saying so and naming
- * {@code grouped-mlp} as the alternative. The GEMM code is the host's shared {@code io.moxie.blas}.
+ * {@code grouped-mlp} as the alternative. In both cases {@link #supports} is false, so a stage listing
+ * {@code [grouped-mlp-blas, grouped-mlp]} builds {@code grouped-mlp} instead. The GEMM code is the host's shared {@code io.moxie.blas}.
  */
 @Component(service = ExpertBankFactory.class)
 public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
@@ -26,6 +28,12 @@ public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Only on the CPU, and only where OpenBLAS loads: elsewhere a stage's preference list moves on to its DJL bank. */
+    @Override
+    public boolean supports(Device device) {
+        return BlasBankChecks.supports(device);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.moxie.experts.swiglu;
 
+import ai.djl.Device;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
@@ -14,7 +15,8 @@ import org.osgi.service.component.annotations.Component;
  * at runtime.
  *
  * <p>CPU only: on a GPU device {@link #create} refuses (use {@code swiglu}). If OpenBLAS cannot be loaded (no native
- * library for this platform), {@link #create} fails with a message saying so and naming {@code swiglu}.
+ * library for this platform), {@link #create} fails with a message saying so and naming {@code swiglu}. In both cases
+ * {@link #supports} is false, so a stage listing {@code [swiglu-blas, swiglu]} builds {@code swiglu} instead.
  */
 @Component(service = ExpertBankFactory.class)
 public final class BlasSwigluExpertBankFactory implements ExpertBankFactory {
@@ -25,6 +27,12 @@ public final class BlasSwigluExpertBankFactory implements ExpertBankFactory {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** Only on the CPU, and only where OpenBLAS loads: elsewhere a stage's preference list moves on to its DJL bank. */
+    @Override
+    public boolean supports(Device device) {
+        return BlasBankChecks.supports(device);
     }
 
     @Override
