@@ -69,7 +69,7 @@ public final class VisionRun {
             PipelineDefinition definition = new PipelineYaml().parse(Files.readString(template), template.toString(),
                     Map.of("pipeline", "bench", "model", model.toAbsolutePath().toString()));
             for (StageDefinition s : definition.stages()) {
-                if (s.experts() != null) {
+                if (!s.experts().isEmpty()) {
                     definition = definition.withStage(s.withExperts(bank));
                 }
             }

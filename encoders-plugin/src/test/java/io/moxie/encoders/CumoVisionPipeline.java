@@ -35,7 +35,7 @@ final class CumoVisionPipeline {
                 Map.of("pipeline", pipeline, "model", model.toAbsolutePath().toString()));
         List<StageDefinition> stages = new ArrayList<>();
         for (StageDefinition s : template.stages()) {
-            stages.add(s.experts() == null ? s : s.withExperts(experts));
+            stages.add(s.experts().isEmpty() ? s : s.withExperts(experts));
         }
         return new PipelineDefinition(template.name(), template.description(), template.inputs(), stages,
                 template.outputs(), template.yaml(), template.batching());

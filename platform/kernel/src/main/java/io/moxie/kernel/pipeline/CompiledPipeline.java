@@ -27,8 +27,12 @@ import org.slf4j.LoggerFactory;
 final class CompiledPipeline {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledPipeline.class);
 
-    /** One stage of the version: its definition and the (possibly shared) built stage. */
-    record CompiledStage(StageDefinition definition, BuiltStage built) {
+    /**
+     * One stage of the version: its definition, the (possibly shared) built stage, and the router and expert bank
+     * chosen from the definition's lists.
+     */
+    record CompiledStage(StageDefinition definition, BuiltStage built, ImplementationChoice router,
+                         ImplementationChoice experts) {
         Stage stage() {
             return built.stage;
         }

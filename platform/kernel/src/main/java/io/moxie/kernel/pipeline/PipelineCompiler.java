@@ -23,7 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds a {@link CompiledPipeline} from a definition: resolves every component from the registry, loads weights,
+ * Builds a {@link CompiledPipeline} from a definition: resolves every component from the registry (choosing each
+ * stage's router and expert bank from its preference lists, {@link ImplementationChoice}), loads weights,
  * checks the wiring between stages, and runs a warm-up forward pass. A failure at any point closes everything the
  * attempt allocated and reports the original cause, naming the stage.
  */
@@ -59,11 +60,13 @@ final class PipelineCompiler {
                                 + registry.list(ComponentKind.STAGE).stream().map(Provider::name).distinct().toList() + ")"));
                 Device stageDevice = placement(s, where);
                 List<Device> expertDevices = expertPlacement(s, where);
+                ImplementationChoice router = choose(ComponentKind.ROUTER, s, stageDevice, expertDevices);
+                ImplementationChoice experts = choose(ComponentKind.EXPERTS, s, stageDevice, expertDevices);
                 Model model = s.model() == null ? null : models.resolve(s.model());
-                String identity = identity(s, provider, model, stageDevice);
-                BuiltStage stage = stages.acquire(identity,
-                        () -> build(identity, def, version, s, provider, model, stageDevice, expertDevices, where));
-                built.add(new CompiledPipeline.CompiledStage(s, stage));
+                String identity = identity(s, provider, model, stageDevice, router, experts);
+                BuiltStage stage = stages.acquire(identity, () -> build(identity, def, version, s, provider, model,
+                        stageDevice, expertDevices, router, experts, where));
+                built.add(new CompiledPipeline.CompiledStage(s, stage, router, experts));
                 checkWiring(def, s, stage.stage, produced);
                 Map<String, TensorSpec> wired = new HashMap<>();
                 s.inputs().forEach((port, source) -> {
@@ -75,8 +78,9 @@ final class PipelineCompiler {
                 for (TensorSpec out : stage.stage.outputs(wired)) {
                     produced.put(s.name() + "." + out.name(), out);
                 }
-                Provider r = stage.providers.get(ComponentKind.ROUTER + ":" + s.router());
-                Provider e = stage.providers.get(ComponentKind.EXPERTS + ":" + s.experts());
+                // only what the stage built: a dense model's stage runs no router or experts, whatever it lists
+                Provider r = stage.providers.get(ComponentKind.ROUTER + ":" + router.name());
+                Provider e = stage.providers.get(ComponentKind.EXPERTS + ":" + experts.name());
                 infos.add(new VersionInfo.StageInfo(s.name(), provider.describe(),
                         r == null ? null : r.describe(), e == null ? null : e.describe()));
             }
@@ -97,22 +101,50 @@ final class PipelineCompiler {
     }
 
     /**
-     * What makes two stages the same component, so they may share one built instance (and its weights): kind and
-     * provider, model, configuration, router and expert bank with their current providers, device. The stage's name
-     * and pipeline are not part of it.
+     * Picks the stage's router or expert bank from its list: the first installed one that runs on every device the
+     * stage builds it on (its compute device, or those its experts are spread over).
      */
-    private String identity(StageDefinition s, Provider provider, Model model, Device device) {
+    private ImplementationChoice choose(ComponentKind kind, StageDefinition s, Device stageDevice,
+                                       List<Device> expertDevices) {
+        List<Device> on = (expertDevices == null ? List.of(stageDevice) : expertDevices).stream()
+                .map(devices::computeDevice).distinct().toList();
+        return ImplementationChoice.choose(registry, kind, kind == ComponentKind.ROUTER ? s.router() : s.experts(), on);
+    }
+
+    /**
+     * Returns whether every stage of {@code version} still runs what its lists would choose now: false once an
+     * implementation listed before the chosen one is installed, or the chosen one is gone.
+     */
+    boolean choicesCurrent(CompiledPipeline version) {
+        for (CompiledPipeline.CompiledStage c : version.stages()) {
+            StageDefinition s = c.definition();
+            String where = "pipeline '" + version.definition().name() + "', stage '" + s.name() + "'";
+            Device stageDevice = placement(s, where);
+            List<Device> expertDevices = expertPlacement(s, where);
+            if (!choose(ComponentKind.ROUTER, s, stageDevice, expertDevices).samePick(c.router())
+                    || !choose(ComponentKind.EXPERTS, s, stageDevice, expertDevices).samePick(c.experts())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * What makes two stages the same component, so they may share one built instance (and its weights): kind and
+     * provider, model, configuration, the router and expert bank chosen with their providers, device. The stage's
+     * name and pipeline are not part of it, nor the alternatives its lists name.
+     */
+    private String identity(StageDefinition s, Provider provider, Model model, Device device,
+                            ImplementationChoice router, ImplementationChoice experts) {
         StringBuilder key = new StringBuilder(s.kind()).append('@').append(provider.serviceId())
                 .append("|model=").append(model == null ? "-" : model.directory())
                 .append("|config=").append(new java.util.TreeMap<>(s.config()))
                 .append("|device=").append(device);
-        if (s.router() != null) {
-            key.append("|router=").append(s.router()).append('@')
-                    .append(registry.find(ComponentKind.ROUTER, s.router()).map(Provider::serviceId).orElse(0L));
+        if (!s.router().isEmpty()) {
+            key.append("|router=").append(router.identity());
         }
-        if (s.experts() != null) {
-            key.append("|experts=").append(s.experts()).append('@')
-                    .append(registry.find(ComponentKind.EXPERTS, s.experts()).map(Provider::serviceId).orElse(0L));
+        if (!s.experts().isEmpty()) {
+            key.append("|experts=").append(experts.identity());
         }
         return key.toString();
     }
@@ -123,7 +155,7 @@ final class PipelineCompiler {
      */
     private BuiltStage build(String identity, PipelineDefinition def, int version, StageDefinition s,
                              Provider provider, Model model, Device stageDevice, List<Device> expertDevices,
-                             String where) {
+                             ImplementationChoice router, ImplementationChoice experts, String where) {
         Device compute = devices.computeDevice(stageDevice);
         NDManager manager = root.newSubManager(compute);
         manager.setName("stage-" + s.kind() + "-" + s.name());
@@ -150,7 +182,7 @@ final class PipelineCompiler {
                 }
             }
             StageContext context = new StageContext(def.name(), s, config, params,
-                    model == null ? null : model.directory(), manager, compute, registry, spread);
+                    model == null ? null : model.directory(), manager, compute, router, experts, spread);
             Stage stage;
             try {
                 stage = provider.factoryAs(StageFactory.class).create(context);

@@ -134,7 +134,8 @@ public final class PipelineEngine implements AutoCloseable {
     }
 
     /**
-     * Chooses another router and/or expert bank implementation for one stage and swaps to a version using it.
+     * Chooses another router and/or expert bank implementation for one stage and swaps to a version using it. The
+     * name given replaces the stage's preference list: the stage then runs that implementation or fails to build.
      *
      * @param router the router implementation, or null to keep the current one
      * @param experts the expert bank implementation, or null to keep the current one
@@ -144,14 +145,14 @@ public final class PipelineEngine implements AutoCloseable {
             Handle h = handle(pipeline);
             StageDefinition s = h.definition.stage(stage);
             if (router != null) {
-                if (s.router() == null) {
+                if (s.router().isEmpty()) {
                     throw new PipelineDefinitionException("pipeline '" + pipeline + "', stage '" + stage
                             + "' has no MoE layers, so no router to swap");
                 }
                 s = s.withRouter(router);
             }
             if (experts != null) {
-                if (s.experts() == null) {
+                if (s.experts().isEmpty()) {
                     throw new PipelineDefinitionException("pipeline '" + pipeline + "', stage '" + stage
                             + "' has no MoE layers, so no expert bank to swap");
                 }
@@ -497,25 +498,23 @@ public final class PipelineEngine implements AutoCloseable {
         }
     }
 
-    /** Brings a pipeline in line with the installed components. */
+    /**
+     * Brings a pipeline in line with the installed components. A version whose component disappeared keeps serving
+     * for the replacement grace (a bundle update unregisters before it registers again); then, if its preference list
+     * has another entry installed, the pipeline is rebuilt with that one, else it is unavailable.
+     */
     private void reconcile(Handle h) {
         if (handles.get(h.name) != h) {
             return; // removed meanwhile
         }
-        List<String> missing = new ArrayList<>();
-        for (String ref : references(h.definition)) {
-            String[] kn = ref.split(":", 2);
-            if (registry.find(ComponentKind.valueOf(kn[0]), kn[1]).isEmpty()) {
-                missing.add(ComponentKind.valueOf(kn[0]).label() + " '" + kn[1] + "'");
-            }
-        }
+        List<String> missing = missing(h.definition);
         CompiledPipeline current = h.current.get();
-        if (!missing.isEmpty()) {
-            if (current == null) {
-                h.state = PipelineStatus.State.UNAVAILABLE;
-                h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides";
-                return;
-            }
+        if (current == null && !missing.isEmpty()) {
+            h.state = PipelineStatus.State.UNAVAILABLE;
+            h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides";
+            return;
+        }
+        if (!missing.isEmpty() || current != null && usesVanished(current)) {
             long now = System.nanoTime();
             if (h.missingSinceNanos < 0) {
                 h.missingSinceNanos = now;
@@ -525,12 +524,16 @@ public final class PipelineEngine implements AutoCloseable {
             if (now - h.missingSinceNanos < options.replacementGrace().toNanos()) {
                 return; // a later scheduled check decides
             }
-            h.current.set(null);
-            h.state = PipelineStatus.State.UNAVAILABLE;
-            h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides any more";
-            LOG.warn("pipeline {}: {}; version {} retired", h.name, h.lastError, current.info().version());
-            retire(current);
-            return;
+            if (!missing.isEmpty()) {
+                h.current.set(null);
+                h.state = PipelineStatus.State.UNAVAILABLE;
+                h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides any more";
+                LOG.warn("pipeline {}: {}; version {} retired", h.name, h.lastError, current.info().version());
+                retire(current);
+                return;
+            }
+            LOG.info("pipeline {}: a component of version {} is gone; rebuilding with the next one its stage lists",
+                    h.name, current.info().version());
         }
         h.missingSinceNanos = -1;
         if (current == null || !upToDate(current)) {
@@ -542,6 +545,11 @@ public final class PipelineEngine implements AutoCloseable {
         }
     }
 
+    /** Returns whether the version uses a component whose name no installed plugin provides any more. */
+    private boolean usesVanished(CompiledPipeline version) {
+        return version.providers().values().stream().anyMatch(p -> registry.find(p.kind(), p.name()).isEmpty());
+    }
+
     private boolean upToDate(CompiledPipeline version) {
         for (Map.Entry<String, Provider> used : version.providers().entrySet()) {
             Provider p = used.getValue();
@@ -550,19 +558,36 @@ public final class PipelineEngine implements AutoCloseable {
                 return false;
             }
         }
-        return true;
+        return compiler.choicesCurrent(version);
     }
 
+    /**
+     * What the definition needs that no plugin provides: a stage kind, or a router or expert bank list none of whose
+     * entries is installed (one installed entry is enough: the stage falls back to it).
+     */
+    private List<String> missing(PipelineDefinition def) {
+        Set<String> missing = new LinkedHashSet<>();
+        for (StageDefinition s : def.stages()) {
+            if (registry.find(ComponentKind.STAGE, s.kind()).isEmpty()) {
+                missing.add(ComponentKind.STAGE.label() + " '" + s.kind() + "'");
+            }
+            for (ComponentKind kind : List.of(ComponentKind.ROUTER, ComponentKind.EXPERTS)) {
+                List<String> listed = kind == ComponentKind.ROUTER ? s.router() : s.experts();
+                if (!listed.isEmpty() && listed.stream().allMatch(name -> registry.find(kind, name).isEmpty())) {
+                    missing.add(kind.label() + " '" + String.join("' or '", listed) + "'");
+                }
+            }
+        }
+        return List.copyOf(missing);
+    }
+
+    /** Every component the definition names, as {@code KIND:name}: a change to any of them may change its version. */
     private static Set<String> references(PipelineDefinition def) {
         Set<String> refs = new LinkedHashSet<>();
         for (StageDefinition s : def.stages()) {
             refs.add(ComponentKind.STAGE + ":" + s.kind());
-            if (s.router() != null) {
-                refs.add(ComponentKind.ROUTER + ":" + s.router());
-            }
-            if (s.experts() != null) {
-                refs.add(ComponentKind.EXPERTS + ":" + s.experts());
-            }
+            s.router().forEach(name -> refs.add(ComponentKind.ROUTER + ":" + name));
+            s.experts().forEach(name -> refs.add(ComponentKind.EXPERTS + ":" + name));
         }
         return refs;
     }

@@ -24,7 +24,7 @@ import org.yaml.snakeyaml.error.YAMLException;
  *     kind: mlp-moe-connector
  *     model: cumo-demo          # repository model name or a directory
  *     router: topk
- *     experts: mlp
+ *     experts: [grouped-mlp-blas, grouped-mlp]   # or one name: experts: mlp
  *     inputs: {features: vision_features}
  *     config: {}                # laid over the model's config.json
  * outputs:
@@ -32,7 +32,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  * batching: {max_batch_size: 8, max_delay_ms: 2}   # optional: dynamic batching
  * </pre>
  *
- * {@code ${name}} placeholders in the text are replaced from the substitutions given (the default pipelines of a
+ * {@code router} and {@code experts} take one implementation name, or a list in order of preference: the stage runs
+ * the first one that is installed and supports its device ({@link ImplementationChoice}).
+ *
+ * <p>{@code ${name}} placeholders in the text are replaced from the substitutions given (the default pipelines of a
  * model type use {@code ${model}} and {@code ${pipeline}}). Stateless and thread-safe.
  */
 public final class PipelineYaml {
@@ -148,8 +151,8 @@ public final class PipelineYaml {
         checkKeys(m, STAGE_KEYS, at);
         String kind = string(m, "kind", at, true);
         String model = string(m, "model", at, false);
-        String router = string(m, "router", at, false);
-        String experts = string(m, "experts", at, false);
+        List<String> router = implementations(m, "router", at);
+        List<String> experts = implementations(m, "experts", at);
         Map<String, String> inputs = new LinkedHashMap<>();
         Object in = m.get("inputs");
         if (in != null) {
@@ -167,6 +170,37 @@ public final class PipelineYaml {
             cfgMap.forEach((k, v) -> config.put(String.valueOf(k), v));
         }
         return new StageDefinition(name, kind, model, router, experts, inputs, config);
+    }
+
+    /** One implementation name, or a list of them in order of preference; empty when the key is absent. */
+    private static List<String> implementations(Map<?, ?> m, String key, String where) {
+        Object v = m.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        String expected = where + ": '" + key + "' must be an implementation name or a list of them in order of "
+                + "preference (e.g. " + key + ": [grouped-mlp-blas, grouped-mlp])";
+        if (!(v instanceof List<?> listed)) {
+            if (v instanceof Map) {
+                throw new PipelineDefinitionException(expected);
+            }
+            return List.of(String.valueOf(v));
+        }
+        if (listed.isEmpty()) {
+            throw new PipelineDefinitionException(expected + ", got an empty list");
+        }
+        List<String> names = new ArrayList<>();
+        for (Object entry : listed) {
+            if (entry == null || entry instanceof Map || entry instanceof List) {
+                throw new PipelineDefinitionException(expected + ", got " + listed);
+            }
+            String name = String.valueOf(entry);
+            if (names.contains(name)) {
+                throw new PipelineDefinitionException(where + ": '" + key + "' lists '" + name + "' twice");
+            }
+            names.add(name);
+        }
+        return List.copyOf(names);
     }
 
     private static void checkKeys(Map<?, ?> m, Set<String> allowed, String where) {

@@ -8,19 +8,16 @@ import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
-import io.moxie.api.MoxieException;
 import io.moxie.api.ParameterStore;
 import io.moxie.api.Router;
 import io.moxie.api.RouterFactory;
-import io.moxie.kernel.registry.ComponentKind;
-import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.registry.Provider;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The {@link ComponentContext} of one stage of one compiled version. Resolves the router and expert bank the stage
- * definition names and remembers which providers it used, so the engine knows which plugin changes affect the
+ * The {@link ComponentContext} of one stage of one compiled version. Builds MoE layers from the router and expert
+ * bank the compiler chose from the stage definition's lists, and remembers which providers it used, so the engine knows which plugin changes affect the
  * version. With the placement {@code experts: spread}, the expert banks it builds are spread over devices
  * ({@link ExpertSpread}).
  */
@@ -32,14 +29,15 @@ final class StageContext implements ComponentContext {
     private final java.nio.file.Path modelDirectory;
     private final NDManager manager;
     private final Device device;
-    private final ComponentRegistry registry;
+    private final ImplementationChoice router;
+    private final ImplementationChoice experts;
     private final ExpertSpread spread;
     private final Map<String, Provider> used = new LinkedHashMap<>();
     private final java.util.List<MoeLayer> layers = new java.util.ArrayList<>();
 
     StageContext(String pipeline, StageDefinition stage, Config config, ParameterStore parameters,
-                 java.nio.file.Path modelDirectory, NDManager manager, Device device, ComponentRegistry registry,
-                 ExpertSpread spread) {
+                 java.nio.file.Path modelDirectory, NDManager manager, Device device, ImplementationChoice router,
+                 ImplementationChoice experts, ExpertSpread spread) {
         this.modelDirectory = modelDirectory;
         this.pipeline = pipeline;
         this.stage = stage;
@@ -47,7 +45,8 @@ final class StageContext implements ComponentContext {
         this.parameters = parameters;
         this.manager = manager;
         this.device = device;
-        this.registry = registry;
+        this.router = router;
+        this.experts = experts;
         this.spread = spread;
     }
 
@@ -84,16 +83,14 @@ final class StageContext implements ComponentContext {
     @Override
     public MoeLayer moeLayer(MoeSpec spec) {
         String where = "pipeline '" + pipeline + "', stage '" + stage.name() + "'";
-        if (stage.router() == null || stage.experts() == null) {
+        if (router.listed().isEmpty() || experts.listed().isEmpty()) {
             throw new PipelineDefinitionException(where + ": the stage has MoE layers, so it needs 'router' and "
                     + "'experts' settings");
         }
-        Provider routerProvider = resolve(ComponentKind.ROUTER, stage.router(), where);
-        Provider expertsProvider = resolve(ComponentKind.EXPERTS, stage.experts(), where);
-        Router router = routerProvider.factoryAs(RouterFactory.class).create(this, spec);
-        ExpertBankFactory factory = expertsProvider.factoryAs(ExpertBankFactory.class);
-        ExpertBank experts = spread == null ? factory.create(this, spec) : spread.build(this, factory, spec);
-        KernelMoeLayer layer = new KernelMoeLayer(spec.layer(), router, experts);
+        Router routing = use(router, where).factoryAs(RouterFactory.class).create(this, spec);
+        ExpertBankFactory factory = use(experts, where).factoryAs(ExpertBankFactory.class);
+        ExpertBank bank = spread == null ? factory.create(this, spec) : spread.build(this, factory, spec);
+        KernelMoeLayer layer = new KernelMoeLayer(spec.layer(), routing, bank);
         layers.add(layer);
         return layer;
     }
@@ -103,11 +100,9 @@ final class StageContext implements ComponentContext {
         return java.util.List.copyOf(layers);
     }
 
-    private Provider resolve(ComponentKind kind, String name, String where) {
-        Provider p = registry.find(kind, name).orElseThrow(() -> new MoxieException(where + ": no " + kind.label()
-                + " named '" + name + "' is installed (installed: "
-                + registry.list(kind).stream().map(Provider::name).distinct().toList() + ")"));
-        used.put(kind + ":" + name, p);
+    private Provider use(ImplementationChoice choice, String where) {
+        Provider p = choice.require(where);
+        used.put(choice.kind() + ":" + p.name(), p);
         return p;
     }
 

@@ -1,5 +1,6 @@
 package io.moxie.kernel.pipeline;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -8,25 +9,29 @@ import java.util.Map;
  * @param name the stage's name, unique in its pipeline
  * @param kind the stage kind (a {@code StageFactory} kind, e.g. {@code mlp-moe-connector})
  * @param model the model whose weights the stage reads (a model repository name or a directory)
- * @param router the router implementation for the stage's MoE layers, or null when the stage has none
- * @param experts the expert bank implementation for the stage's MoE layers, or null
+ * @param router the router implementations for the stage's MoE layers in order of preference (usually one), empty
+ *               when the stage has none; the compiler picks the first usable one ({@link ImplementationChoice})
+ * @param experts the expert bank implementations in order of preference, e.g. {@code [grouped-mlp-blas,
+ *                grouped-mlp]}, or empty
  * @param inputs port name to source: a pipeline input name, or {@code stage.port} of an earlier stage
  * @param config stage settings laid over the model's {@code config.json}
  */
-public record StageDefinition(String name, String kind, String model, String router, String experts,
+public record StageDefinition(String name, String kind, String model, List<String> router, List<String> experts,
                               Map<String, String> inputs, Map<String, Object> config) {
     public StageDefinition {
+        router = router == null ? List.of() : List.copyOf(router);
+        experts = experts == null ? List.of() : List.copyOf(experts);
         inputs = Map.copyOf(inputs);
         config = Map.copyOf(config);
     }
 
-    /** Returns a copy with another router implementation. */
+    /** Returns a copy that uses exactly this router implementation (a swap names one, replacing any list). */
     public StageDefinition withRouter(String newRouter) {
-        return new StageDefinition(name, kind, model, newRouter, experts, inputs, config);
+        return new StageDefinition(name, kind, model, List.of(newRouter), experts, inputs, config);
     }
 
-    /** Returns a copy with another expert bank implementation. */
+    /** Returns a copy that uses exactly this expert bank implementation, replacing any list. */
     public StageDefinition withExperts(String newExperts) {
-        return new StageDefinition(name, kind, model, router, newExperts, inputs, config);
+        return new StageDefinition(name, kind, model, router, List.of(newExperts), inputs, config);
     }
 }

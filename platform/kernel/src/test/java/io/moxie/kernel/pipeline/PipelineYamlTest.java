@@ -89,4 +89,47 @@ class PipelineYamlTest {
         var e = assertThrows(PipelineDefinitionException.class, () -> yaml.parse("name: [", "my.yaml", Map.of()));
         assertTrue(e.getMessage().startsWith("my.yaml: not valid YAML"), e.getMessage());
     }
+
+    private static final String MOE = """
+            name: moe
+            inputs: [{name: x, dtype: float32}]
+            stages:
+              - name: s
+                kind: moe
+                router: topk
+                experts: EXPERTS
+                inputs: {x: x}
+            outputs: {y: s.y}
+            """;
+
+    @Test
+    void implementationsAreOneNameOrAPreferenceList() {
+        StageDefinition single = yaml.parse(MOE.replace("EXPERTS", "grouped-mlp"), "t", Map.of()).stage("s");
+        assertEquals(List.of("grouped-mlp"), single.experts());
+        assertEquals(List.of("topk"), single.router());
+
+        StageDefinition listed = yaml.parse(MOE.replace("EXPERTS", "[grouped-mlp-blas, grouped-mlp]"), "t", Map.of())
+                .stage("s");
+        assertEquals(List.of("grouped-mlp-blas", "grouped-mlp"), listed.experts());
+
+        StageDefinition block = yaml.parse(MOE.replace("experts: EXPERTS", "experts:\n      - swiglu-blas\n      - swiglu")
+                .replace("router: topk", "router: [topk]"), "t", Map.of()).stage("s");
+        assertEquals(List.of("swiglu-blas", "swiglu"), block.experts());
+        assertEquals(List.of("topk"), block.router());
+
+        StageDefinition dense = yaml.parse(VALID, "t", Map.of()).stage("first");
+        assertTrue(dense.router().isEmpty() && dense.experts().isEmpty());
+    }
+
+    @Test
+    void badPreferenceListsAreRejectedNamingTheStage() {
+        for (String[] c : new String[][] {
+            {"[]", "empty list"}, {"[mlp, mlp]", "lists 'mlp' twice"}, {"{name: mlp}", "a list of them"},
+            {"[mlp, [grouped-mlp]]", "a list of them"}}) {
+            var e = assertThrows(PipelineDefinitionException.class,
+                    () -> yaml.parse(MOE.replace("EXPERTS", c[0]), "t", Map.of()), c[0]);
+            assertTrue(e.getMessage().contains("stage 's'") && e.getMessage().contains("'experts'")
+                    && e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+    }
 }

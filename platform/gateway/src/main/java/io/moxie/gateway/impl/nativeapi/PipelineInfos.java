@@ -33,11 +33,12 @@ final class PipelineInfos {
             if (stage.model() != null) {
                 st.setModel(stage.model());
             }
-            if (stage.router() != null) {
-                st.setRouter(stage.router());
+            // as the definition names them: one implementation, or the preference list (the provider says which runs)
+            if (!stage.router().isEmpty()) {
+                st.setRouter(String.join(", ", stage.router()));
             }
-            if (stage.experts() != null) {
-                st.setExperts(stage.experts());
+            if (!stage.experts().isEmpty()) {
+                st.setExperts(String.join(", ", stage.experts()));
             }
             new TreeMap<>(stage.config()).forEach((k, val) -> st.putConfig(k, String.valueOf(val)));
             VersionInfo.StageInfo running = running(v, stage.name());
