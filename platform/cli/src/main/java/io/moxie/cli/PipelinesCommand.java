@@ -69,10 +69,10 @@ final class PipelinesCommand implements Runnable {
             for (StageInfo s : p.getStagesList()) {
                 out.println("  stage  " + s.getName() + ": " + (s.getKindProvider().isEmpty() ? s.getKind() : s.getKindProvider()));
                 if (!s.getRouter().isEmpty()) {
-                    out.println("         router  " + (s.getRouterProvider().isEmpty() ? s.getRouter() : s.getRouterProvider()));
+                    out.println("         router  " + implementation(s.getRouter(), s.getRouterProvider()));
                 }
                 if (!s.getExperts().isEmpty()) {
-                    out.println("         experts " + (s.getExpertsProvider().isEmpty() ? s.getExperts() : s.getExpertsProvider()));
+                    out.println("         experts " + implementation(s.getExperts(), s.getExpertsProvider()));
                 }
                 if (!s.getConfigMap().isEmpty()) {
                     out.println("         config  " + s.getConfigMap());
@@ -81,6 +81,17 @@ final class PipelinesCommand implements Runnable {
             out.flush();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The implementation a stage runs (its provider), and the preference list it was chosen from when the definition
+     * lists several; the definition alone when nothing serves.
+     */
+    private static String implementation(String defined, String running) {
+        if (running.isEmpty()) {
+            return defined;
+        }
+        return defined.contains(",") ? running + ", chosen from [" + defined + "]" : running;
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,
