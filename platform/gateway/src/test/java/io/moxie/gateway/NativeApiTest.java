@@ -91,6 +91,18 @@ class NativeApiTest {
     }
 
     @Test
+    void describeShowsThePreferenceListAndTheImplementationChosenFromIt() {
+        PipelineInfo info = fx.moxie(GatewayFixture.TOKEN).applyPipeline(ApplyPipelineRequest.newBuilder()
+                .setYaml(TestPipelines.moe("preferring", "[not-installed, last]")).build());
+        assertEquals("READY", info.getState(), info.getLastError());
+        PipelineInfo shown = fx.moxie().describePipeline(DescribePipelineRequest.newBuilder().setName("preferring").build());
+        assertEquals("not-installed, last", shown.getStages(0).getRouter());
+        assertTrue(shown.getStages(0).getRouterProvider().startsWith("last (gateway tests"),
+                shown.getStages(0).getRouterProvider());
+        assertTrue(shown.getDefinition().contains("router: [not-installed, last]"), shown.getDefinition());
+    }
+
+    @Test
     void listDevicesShowsTheLeasesOfLoadedWeights() {
         var devices = fx.moxie().listDevices(io.moxie.gateway.proto.moxie.ListDevicesRequest.getDefaultInstance());
         assertTrue(devices.getDevicesCount() >= 1);
