@@ -127,20 +127,30 @@ class ServeIT {
                 "--pipeline", "cumo-connector", "--stage", "connector", "--router", "hash");
         assertEquals(0, swap.code(), swap.output());
 
-        // the OpenBLAS bank inside real Felix: the bundles' io.moxie.blas imports wired to the host's module
-        Result blas = moxie("swap", "--target", target, "--token-file", work.resolve("token").toString(),
-                "--pipeline", "cumo-tiny", "--stage", "tower", "--experts", "grouped-mlp-blas");
-        assertEquals(0, blas.code(), blas.output());
-        Path swapped = work.resolve("blas.npz");
-        Result onBlas = moxie("infer", "--target", target, "--pipeline", "cumo-tiny", "--input", input, "--output",
+        // the model type lists [grouped-mlp-blas, grouped-mlp]: on this CPU the OpenBLAS bank, inside real Felix (the
+        // bundles' io.moxie.blas imports wired to the host's module), serves the answers above
+        Result shown = moxie("pipelines", "show", "--target", target, "cumo-tiny");
+        assertEquals(0, shown.code(), shown.output());
+        assertTrue(shown.output().contains("experts grouped-mlp-blas (")
+                && shown.output().contains("chosen from [grouped-mlp-blas, grouped-mlp]"), shown.output());
+        // a swap names one bank, replacing the list: the DJL bank computes the same numbers within round-off
+        Result djl = moxie("swap", "--target", target, "--token-file", work.resolve("token").toString(),
+                "--pipeline", "cumo-tiny", "--stage", "tower", "--experts", "grouped-mlp");
+        assertEquals(0, djl.code(), djl.output());
+        Result reshown = moxie("pipelines", "show", "--target", target, "cumo-tiny");
+        assertTrue(reshown.output().contains("experts grouped-mlp (")
+                && reshown.output().contains("experts grouped-mlp-blas ("), "tower swapped, connector kept: "
+                + reshown.output());
+        Path swapped = work.resolve("djl.npz");
+        Result onDjl = moxie("infer", "--target", target, "--pipeline", "cumo-tiny", "--input", input, "--output",
                 swapped.toString());
-        assertEquals(0, onBlas.code(), onBlas.output());
+        assertEquals(0, onDjl.code(), onDjl.output());
         float[] expected = a.get("vision_features").toFloatArray();
         float[] actual = Npz.read(swapped).get("vision_features").toFloatArray();
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
             assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-3f * Math.max(1f, Math.abs(expected[i])),
-                    "vision_features[" + i + "] on grouped-mlp-blas: " + actual[i] + ", on grouped-mlp: " + expected[i]);
+                    "vision_features[" + i + "] on grouped-mlp: " + actual[i] + ", on grouped-mlp-blas: " + expected[i]);
         }
 
         Result bad = moxie("infer", "--target", target, "--pipeline", "nope", "--input", input, "--output",

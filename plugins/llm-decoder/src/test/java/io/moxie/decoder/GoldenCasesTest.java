@@ -55,12 +55,12 @@ class GoldenCasesTest {
     void mixtralMatchesOnTheOpenBlasExpertBankAcrossRuntimeSwaps(String name) {
         GoldenCase c = GoldenCase.load(name);
         String pipeline = name + "-swap";
-        decoders.deploy(c.dir(), pipeline, Map.of());
-        System.out.println(c.check(infer(pipeline, c), "swiglu"));
-        decoders.swapExperts(pipeline, "swiglu-blas");
-        System.out.println(c.check(infer(pipeline, c), "swiglu-blas after swap"));
+        decoders.deploy(c.dir(), pipeline, Map.of()); // the model type prefers swiglu-blas, which runs on this CPU
+        System.out.println(c.check(infer(pipeline, c), "swiglu-blas, the model type's first choice"));
         decoders.swapExperts(pipeline, "swiglu");
-        System.out.println(c.check(infer(pipeline, c), "swiglu after swapping back"));
+        System.out.println(c.check(infer(pipeline, c), "swiglu after swap"));
+        decoders.swapExperts(pipeline, "swiglu-blas");
+        System.out.println(c.check(infer(pipeline, c), "swiglu-blas after swapping back"));
     }
 
     @ParameterizedTest
