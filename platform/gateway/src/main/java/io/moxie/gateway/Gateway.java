@@ -20,6 +20,10 @@ import io.moxie.gateway.proto.moxie.MoxieGrpcService;
 import io.moxie.kernel.Kernel;
 import io.moxie.kernel.store.PipelineStore;
 import io.vertx.core.Context;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.Http2Settings;
@@ -34,6 +38,7 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final InferenceRunner runner;
     private final Context control;
     private volatile boolean accepting = true;
-    private volatile HttpServer grpcServer;
+    private final List<HttpServer> grpcServers = new CopyOnWriteArrayList<>();
     private volatile HttpServer metricsServer;
     private long healthTimer = -1;
     private boolean closed;
@@ -141,15 +146,21 @@ public final class Gateway implements AutoCloseable {
                 options.requireTokenForInference());
         // large messages reach the gRPC server in one piece (see CoalescingRequest)
         long maxMessage = options.maxMessageBytes();
-        io.vertx.core.Future<HttpServer> grpcListening = vertx.createHttpServer(http)
-                .requestHandler(new AccessGate(policy, request -> grpc.handle(CoalescingRequest.wrap(request, maxMessage))))
-                .listen();
+        Handler<HttpServerRequest> handler =
+                new AccessGate(policy, request -> grpc.handle(CoalescingRequest.wrap(request, maxMessage)));
+        // one server per core, each on an event loop of its own, sharing the port: Vert.x hands each new connection
+        // to the next instance, so clients on several connections are decoded and encoded in parallel (a negative
+        // port is Vert.x's way of sharing one random port between the instances)
+        if (options.port() == 0) {
+            http.setPort(-1);
+        }
+        io.vertx.core.Future<String> grpcListening = vertx.deployVerticle(() -> new GrpcListener(http, handler, grpcServers),
+                new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors())));
         io.vertx.core.Future<HttpServer> metricsListening = options.metricsPort() < 0
                 ? io.vertx.core.Future.succeededFuture(null)
                 : vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.metricsPort()))
                         .requestHandler(new MetricsEndpoint(metrics)).listen();
         return io.vertx.core.Future.all(grpcListening, metricsListening).map(all -> {
-            grpcServer = grpcListening.result();
             metricsServer = metricsListening.result();
             if (options.adminToken() == null) {
                 LOG.warn(options.insecureAdmin() ? "admin calls are open to anyone who can connect (--insecure-admin)"
@@ -174,7 +185,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Returns the gRPC port (the actual one when 0 was asked for). */
     public int port() {
-        return grpcServer.actualPort();
+        return grpcServers.get(0).actualPort();
     }
 
     /** Returns the metrics port, or -1 when metrics are off. */
@@ -211,10 +222,9 @@ public final class Gateway implements AutoCloseable {
         runner.stopAccepting();
         Duration drain = options.drainTimeout();
         try {
-            if (grpcServer != null) {
-                // graceful: GOAWAY to clients, then wait for open streams (responses in flight) to finish
-                await(grpcServer.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS), drain.plusSeconds(5));
-            }
+            // graceful: GOAWAY to clients, then wait for open streams (responses in flight) to finish
+            await(io.vertx.core.Future.all(grpcServers.stream()
+                    .map(server -> server.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS)).toList()), drain.plusSeconds(5));
             if (!runner.awaitIdle(drain)) {
                 LOG.warn("{} requests still running after the drain timeout of {}", metrics.inFlight(), drain);
             }
@@ -230,6 +240,30 @@ public final class Gateway implements AutoCloseable {
             }
             await(adminWorkers.close(), Duration.ofSeconds(5));
             await(vertx.close(), Duration.ofSeconds(10));
+        }
+    }
+
+    /** One gRPC server, listening on the event loop of the context it is deployed on. */
+    private static final class GrpcListener implements Deployable {
+        private final HttpServerOptions options;
+        private final Handler<HttpServerRequest> handler;
+        private final List<HttpServer> listening;
+
+        GrpcListener(HttpServerOptions options, Handler<HttpServerRequest> handler, List<HttpServer> listening) {
+            this.options = options;
+            this.handler = handler;
+            this.listening = listening;
+        }
+
+        @Override
+        public io.vertx.core.Future<?> deploy(Context context) {
+            return context.owner().createHttpServer(options).requestHandler(handler).listen().onSuccess(listening::add);
+        }
+
+        @Override
+        public io.vertx.core.Future<?> undeploy(Context context) {
+            // Vert.x closes the servers of a deployment when it undeploys it; the gateway has drained them before
+            return io.vertx.core.Future.succeededFuture();
         }
     }
 

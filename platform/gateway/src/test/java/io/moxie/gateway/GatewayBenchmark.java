@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.moxie.gateway.proto.inference.ModelInferResponse;
+import io.moxie.gateway.proto.inference.ServerLiveRequest;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.moxie.gateway.testing.GatewayFixture;
 import io.moxie.gateway.testing.TestPipelines;
@@ -53,9 +54,11 @@ class GatewayBenchmark {
     private static final int SAMPLES = 200;
     private static final int BLOCK = 20;
     // per-call code (HTTP/2 headers, gRPC, protobuf, the service) runs once per call: without a long warm-up the
-    // loopback figures measure the JIT (a tiny pipeline showed +6 ms after 50 calls, +1 ms after 3000)
+    // loopback figures measure the JIT (a tiny pipeline showed +6 ms after 50 calls, +1 ms after 3000; a 10 s cap
+    // stopped the 2.4 MB identity after about 1400 calls with C2 still compiling, 30 % of the samples)
     private static final int WARM_UP_CALLS = 3000;
-    private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** At most this long ({@code -Dmoxie.bench.warmup.seconds}) per pipeline, even before {@link #WARM_UP_CALLS}. */
+    private static final long WARM_UP_NANOS = TimeUnit.SECONDS.toNanos(Long.getLong("moxie.bench.warmup.seconds", 60));
     /** Connections for the extra throughput rows ({@code -Dmoxie.bench.channels}, default 2; 1 turns them off). */
     private static final int CHANNELS = Integer.getInteger("moxie.bench.channels", 2);
 
@@ -65,13 +68,23 @@ class GatewayBenchmark {
         try (GatewayFixture fx = GatewayFixture.start(home, GatewayFixture.options(),
                 Map.of("identity", TestPipelines.identity("identity", "float32", 2, false),
                         "moe", TestPipelines.moe("moe", "first")))) {
-            run(fx.kernel, fx.gateway.port(), fx.channel, "identity", "x", 576, 1024);
-            run(fx.kernel, fx.gateway.port(), fx.channel, "moe", "x", 576, 64);
+            if (selected("identity")) {
+                run(fx.kernel, fx.gateway.port(), fx.channel, "identity", "x", 576, 1024);
+            }
+            if (selected("moe")) {
+                run(fx.kernel, fx.gateway.port(), fx.channel, "moe", "x", 576, 64);
+            }
         }
         String dist = System.getProperty("moxie.bench.home");
-        if (dist != null) {
+        if (dist != null && selected("cumo-connector")) {
             demoConnector(Path.of(dist));
         }
+    }
+
+    /** Whether {@code -Dmoxie.bench.pipelines} (a comma-separated list; all when absent) names the pipeline. */
+    private static boolean selected(String pipeline) {
+        String only = System.getProperty("moxie.bench.pipelines");
+        return only == null || Arrays.asList(only.split(",")).contains(pipeline);
     }
 
     /** The demo connector pipeline of a built distribution, on a copy of the parts it needs. */
@@ -158,11 +171,14 @@ class GatewayBenchmark {
         }
         double a = median(inProcess);
         double b = median(loopback);
+        double floor = emptyCallMedian(channel);
         double mb = 4.0 * n / 1e6;
         System.out.printf("BENCH client %s%n", System.getProperty("moxie.bench.client", "standard"));
         System.out.printf("BENCH %s %s fp32 (%.3f MB): in-process median %.3f ms, loopback gRPC median %.3f ms,"
                 + " ratio %.2f, added %.3f ms (%.0f %%); payload through gateway %.2f GB/s (in+out %.2f GB/s)%n",
                 pipeline, Arrays.toString(shape), mb, a, b, b / a, b - a, 100 * (b - a) / a, mb / b, 2 * mb / b);
+        System.out.printf("BENCH %s: an empty call (ServerLive) on the same channel takes %.3f ms, %.0f %% of the"
+                + " in-process time%n", pipeline, floor, 100 * floor / a);
         cpuPerCall(stub, pipeline, remote);
         for (int c : new int[] {1, 8, 32}) {
             throughput(List.of(stub), pipeline, remote, c, mb);
@@ -191,6 +207,25 @@ class GatewayBenchmark {
                 c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * The median of empty unary calls ({@code ServerLive}, no tensor, no kernel): the latency any call adds through
+     * the two gRPC stacks and the loopback, whatever its pipeline, a floor under the added latency of the others.
+     */
+    private static double emptyCallMedian(Channel channel) {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+        ServerLiveRequest live = ServerLiveRequest.getDefaultInstance();
+        for (int i = 0; i < WARM_UP_CALLS; i++) {
+            stub.serverLive(live);
+        }
+        long[] t = new long[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            long t0 = System.nanoTime();
+            stub.serverLive(live);
+            t[i] = System.nanoTime() - t0;
+        }
+        return median(t);
     }
 
     /**
