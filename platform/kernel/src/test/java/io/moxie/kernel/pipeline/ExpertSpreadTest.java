@@ -31,6 +31,7 @@ import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.tensor.HostTensor;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,11 +176,11 @@ class ExpertSpreadTest {
 
     private LinearExpertsFactory experts;
 
-    @BeforeEach
-    void start() throws Exception {
-        Path dir = Files.createDirectories(root.resolve("moe"));
+    /** Writes the model {@link TwoLayerStageFactory} reads: a gate and {@code E} linear experts in each of two layers. */
+    static void writeTwoLayerModel(Path dir, long seed) throws IOException {
+        Files.createDirectories(dir);
         Files.writeString(dir.resolve("config.json"), "{}");
-        Random r = new Random(7);
+        Random r = new Random(seed);
         Map<String, HostTensor> tensors = new LinkedHashMap<>();
         for (int l = 0; l < 2; l++) {
             tensors.put("layers." + l + ".gate", HostTensor.ofFloats(normal(r, E * D), E, D));
@@ -188,6 +189,11 @@ class ExpertSpreadTest {
             }
         }
         SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        writeTwoLayerModel(root.resolve("moe"), 7);
         models = new ModelRepository(root);
         registry = new ComponentRegistry();
         experts = new LinearExpertsFactory();

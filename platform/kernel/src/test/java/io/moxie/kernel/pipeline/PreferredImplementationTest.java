@@ -10,17 +10,14 @@ import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeSpec;
-import io.moxie.kernel.io.SafetensorsWriter;
 import io.moxie.kernel.model.ModelRepository;
 import io.moxie.kernel.registry.ComponentKind;
 import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.registry.Provider;
 import io.moxie.kernel.tensor.HostTensor;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -82,17 +79,7 @@ class PreferredImplementationTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path dir = Files.createDirectories(root.resolve("moe"));
-        Files.writeString(dir.resolve("config.json"), "{}");
-        Random r = new Random(3);
-        Map<String, HostTensor> tensors = new LinkedHashMap<>();
-        for (int l = 0; l < 2; l++) {
-            tensors.put("layers." + l + ".gate", HostTensor.ofFloats(normal(r, E * D), E, D));
-            for (int e = 0; e < E; e++) {
-                tensors.put("layers." + l + ".experts." + e + ".w", HostTensor.ofFloats(normal(r, D * D), D, D));
-            }
-        }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
+        ExpertSpreadTest.writeTwoLayerModel(root.resolve("moe"), 3);
         models = new ModelRepository(root);
         registry = new ComponentRegistry();
         registry.register(ComponentKind.STAGE, new ExpertSpreadTest.TwoLayerStageFactory(), "test");
