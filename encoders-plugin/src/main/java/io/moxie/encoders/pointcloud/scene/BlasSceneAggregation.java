@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
 import io.moxie.encoders.pointcloud.Octavius3dConfig;
 import java.nio.FloatBuffer;
@@ -12,13 +13,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@link SceneAggregatorStage}'s maths as one fused pass on the calling thread: every linear map is a single-threaded
- * OpenBLAS {@code sgemm} with the weight used as stored ({@code [out, in]}, {@code CblasTrans}, viewed in place, never
- * copied), the rest (the {@code pos_3d_proj} hidden layer, softmax, residuals, LayerNorms) plain Java loops.
+ * {@link SceneAggregatorStage}'s maths as one fused pass: every linear map is an OpenBLAS {@code sgemm} on the weight
+ * as stored ({@code [out, in]}, viewed in place, never copied), the rest (the {@code pos_3d_proj} hidden layer,
+ * attention softmax, residuals, LayerNorms) plain Java loops; no engine operation at all.
  *
  * <p>Why not DJL: at the authors' sizes (16 queries, a few dozen objects) the stage is about 45 small engine operations
- * whose JNI calls and array bookkeeping cost more than their 0.2 GFLOP; and why not {@link io.moxie.blas.Parts}: at 16
- * rows the fork-join hand-off costs as much as a second core saves (measured, docs/PERFORMANCE.md).
+ * whose JNI calls and array bookkeeping cost more than their 0.2 GFLOP. Why the linear maps still run in
+ * {@link Parts} (one per core, each single-threaded GEMMs on its share of the output features): the stage reads 35 MB
+ * of weights once per call, and one core alone cannot stream them as fast as the reference, whose OpenBLAS runs every
+ * GEMM of 16 rows on all cores (its {@code llama_proj_3d} is 1.5 ms on 2 threads, 2.7 ms on one; docs/PERFORMANCE.md).
+ * The maps that read the same input (k and v of the objects; q, k and v of the queries) share one fork and join.
  *
  * <p>Per request: the kept objects' embeddings are computed compacted (a masked object's softmax weight is exactly 0 in
  * the reference, so leaving it out is the same result, README-octavius §4); the GEMM operands live in one scratch array
@@ -28,6 +32,8 @@ import java.util.Map;
  * absolute offsets), hence thread-safe. The views borrow the component's weight arrays, which outlive the stage.
  */
 final class BlasSceneAggregation {
+    /** Fewer outputs than this per part and the split costs more than it saves (as {@link io.moxie.blas.BlasLinear}). */
+    private static final int MIN_UNITS = 64;
     private final int hidden;
     private final int heads;
     private final int headDim;
@@ -95,15 +101,12 @@ final class BlasSceneAggregation {
         return OpenBlas.availableFor(w.proj()) ? new BlasSceneAggregation(c, w) : null;
     }
 
+    /** Returns {@code fc_q(queries) [Q, H]} of the first cross-attention. */
     private float[] firstProjection(NDManager manager) {
-        try (NDArray in = manager.create(queryEmbed, new Shape(queries, hidden));
-             NDArray out = manager.create(new Shape(queries, hidden))) {
-            FloatBuffer projected = SharedMemory.floats(out);
+        try (NDManager scratch = manager.newSubManager()) {
+            Request r = new Request(scratch, queries);
             Attention first = cross.get(0);
-            linear(SharedMemory.floats(in), queries, hidden, first.fcQ(), first.fcQBias(), hidden, projected);
-            float[] values = new float[queries * hidden];
-            projected.get(0, values);
-            return values;
+            return r.linear(queryEmbed, queries, hidden, first.fcQ(), first.fcQBias(), hidden);
         }
     }
 
@@ -118,45 +121,46 @@ final class BlasSceneAggregation {
     Map<String, NDArray> run(NDArray features, float[] boxes, int[] kept, int m, NDManager result) {
         int n = kept.length;
         int h = hidden;
-        int keys = Math.max(n, queries); // the widest key/value set: the objects or, in self-attention, the queries
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (NDManager scratch = result.newSubManager()) {
-            Scratch s = new Scratch(scratch, n, keys);
-            embedObjects(features, boxes, kept, s.objects, s.boxHidden);
+            Request r = new Request(scratch, Math.max(n, queries));
+            float[] objects = embedObjects(features, boxes, kept, r);
             NDArray embeds = result.create(new Shape(m, h));
             FloatBuffer embedsOut = SharedMemory.floats(embeds);
             float[] zeros = new float[h];
-            for (int i = 0, r = 0; i < m; i++) {
-                if (r < n && kept[r] == i) {
-                    embedsOut.put(i * h, s.objects, r++ * h, h);
+            for (int i = 0, k = 0; i < m; i++) {
+                if (k < n && kept[k] == i) {
+                    embedsOut.put(i * h, objects, k++ * h, h);
                 } else {
                     embedsOut.put(i * h, zeros);
                 }
             }
             float[] z = queryEmbed.clone();
-            s.z.put(0, z);
             for (int i = 0; i < cross.size(); i++) {
                 Attention c = cross.get(i);
-                if (i == 0) {
-                    s.projected.put(0, firstProjected);
-                } else {
-                    linear(s.z, queries, h, c.fcQ(), c.fcQBias(), h, s.projected);
-                }
-                attend(c, z, s.objects, n, s);
+                float[] query = i == 0 ? firstProjected : r.linear(z, queries, h, c.fcQ(), c.fcQBias(), h);
+                r.input.put(0, objects);
+                float[][] kv = r.linear(n, h, h, new FloatBuffer[] {c.fcK(), c.fcV()},
+                        new float[][] {c.fcKBias(), c.fcVBias()});
+                z = attend(c, z, query, kv[0], kv[1], n, r);
                 Attention a = self.get(i);
-                linear(s.z, queries, h, a.fcQ(), a.fcQBias(), h, s.projected);
-                attend(a, z, s.z, queries, s);
+                r.input.put(0, z);
+                float[][] qkv = r.linear(queries, h, h, new FloatBuffer[] {a.fcQ(), a.fcK(), a.fcV()},
+                        new float[][] {a.fcQBias(), a.fcKBias(), a.fcVBias()});
+                z = attend(a, z, qkv[0], qkv[1], qkv[2], queries, r);
             }
             NDArray resampled = result.create(new Shape(queries, h));
             SharedMemory.floats(resampled).put(0, z);
             NDArray tokens = result.create(new Shape(queries, llm));
             FloatBuffer tokensOut = SharedMemory.floats(tokens);
-            linear(s.z, queries, h, proj, projBias, llm, tokensOut);
+            r.input.put(0, z);
+            int parts = Parts.count(llm, MIN_UNITS);
+            Parts.run(parts, p -> project(r.input, tokensOut, Parts.bound(llm, p, parts), Parts.bound(llm, p + 1, parts)));
             float[] row = new float[llm];
-            for (int r = 0; r < queries; r++) {
-                tokensOut.get(r * llm, row);
+            for (int q = 0; q < queries; q++) {
+                tokensOut.get(q * llm, row);
                 layerNorm(row, 0, llm, projNorm, projNormBias, eps);
-                tokensOut.put(r * llm, row);
+                tokensOut.put(q * llm, row);
             }
             out.put("object_embeds", embeds);
             out.put("resampler_out", resampled);
@@ -165,26 +169,40 @@ final class BlasSceneAggregation {
         return out;
     }
 
-    /** The GEMM operands of one request, slices of one array of {@code scratch}. */
-    private final class Scratch {
-        final FloatBuffer objects;
-        final FloatBuffer boxHidden;
-        final FloatBuffer z;
-        final FloatBuffer projected;
-        final FloatBuffer keys;
-        final FloatBuffer values;
-        final FloatBuffer scores;
-        final FloatBuffer merged;
-        final FloatBuffer attended;
+    /**
+     * Columns {@code [c0, c1)} of {@code llama_proj_3d.0}: {@code tokens = z · Wᵀ + b} with the weight as stored onto
+     * rows pre-filled with the bias, straight into the output (at 5120 outputs the transposed product gains nothing).
+     */
+    private void project(FloatBuffer z, FloatBuffer tokens, int c0, int c1) {
+        for (int q = 0; q < queries; q++) {
+            tokens.put(q * llm + c0, projBias, c0, c1 - c0);
+        }
+        OpenBlas.gemmNT(queries, c1 - c0, hidden, 1f, z, hidden, SharedMemory.at(proj, (long) c0 * hidden), hidden, 1f,
+                SharedMemory.at(tokens, c0), llm);
+    }
 
-        Scratch(NDManager scratch, int objectCount, int keyCount) {
-            long qh = (long) queries * hidden;
-            long kh = (long) keyCount * hidden;
-            long[] sizes = {(long) objectCount * hidden, (long) objectCount * posHidden, qh, qh, kh, kh,
-                (long) heads * queries * keyCount, qh, qh};
+    /**
+     * One request's GEMM operands, slices of one array of the request's scratch manager (direct memory that OpenBLAS
+     * reads in place); the Java loops work on heap copies.
+     */
+    private final class Request {
+        /** A linear map's input {@code x [rows, in]}, row-major. */
+        final FloatBuffer input;
+        /** Up to three linear maps' outputs, transposed: {@code W · xᵀ}, {@code [out, rows]}. */
+        final FloatBuffer[] outputs = new FloatBuffer[3];
+        /** One attention's q, k and v, row-major {@code [rows, H]}, and its scores {@code [heads, Q, nk]}. */
+        final FloatBuffer q;
+        final FloatBuffer k;
+        final FloatBuffer v;
+        final FloatBuffer scores;
+
+        Request(NDManager scratch, int maxRows) {
+            long size = (long) maxRows * Math.max(hidden, posHidden);
+            long rows = (long) maxRows * hidden;
+            long[] sizes = {size, size, size, size, rows, rows, rows, (long) heads * queries * maxRows};
             long total = 0;
-            for (long size : sizes) {
-                total += size;
+            for (long part : sizes) {
+                total += part;
             }
             FloatBuffer all = SharedMemory.floats(scratch.create(new Shape(total)));
             FloatBuffer[] parts = new FloatBuffer[sizes.length];
@@ -193,98 +211,122 @@ final class BlasSceneAggregation {
                 parts[i] = SharedMemory.at(all, at, sizes[i]);
                 at += sizes[i];
             }
-            objects = parts[0];
-            boxHidden = parts[1];
-            z = parts[2];
-            projected = parts[3];
-            keys = parts[4];
-            values = parts[5];
-            scores = parts[6];
-            merged = parts[7];
-            attended = parts[8];
+            input = parts[0];
+            System.arraycopy(parts, 1, outputs, 0, 3);
+            q = parts[4];
+            k = parts[5];
+            v = parts[6];
+            scores = parts[7];
+        }
+
+        /** {@link #linear(int, int, int, FloatBuffer[], float[][])} of one map of {@code x}, put into the input. */
+        float[] linear(float[] x, int rows, int in, FloatBuffer weight, float[] bias, int out) {
+            input.put(0, x, 0, rows * in);
+            return linear(rows, in, out, new FloatBuffer[] {weight}, new float[][] {bias})[0];
+        }
+
+        /**
+         * Returns {@code yᵢ = x · Wᵢᵀ + bᵢ} {@code [rows, out]} (new arrays) for up to three maps of the same
+         * {@code x} = {@link #input} {@code [rows, in]}, in parts over the outputs ({@link Parts}: each part multiplies
+         * its rows of every {@code Wᵢ} and transposes its columns of every {@code yᵢ}; one fork and join for all).
+         *
+         * <p>Computed transposed, {@code yᵀ = W · xᵀ}, with the weight as the left operand: at 12-48 rows and 768
+         * outputs OpenBLAS runs that 10-30% faster than {@code x · Wᵀ} (the weight is then the operand it packs block
+         * by block; 0.23 against 0.34 ms at 16 rows), far more than the transpose back costs.
+         */
+        float[][] linear(int rows, int in, int out, FloatBuffer[] weights, float[][] biases) {
+            float[][] y = new float[weights.length][rows * out];
+            int parts = Parts.count(out, MIN_UNITS);
+            Parts.run(parts, p -> {
+                int o0 = Parts.bound(out, p, parts);
+                int o1 = Parts.bound(out, p + 1, parts);
+                float[] t = new float[(o1 - o0) * rows];
+                for (int w = 0; w < weights.length; w++) {
+                    FloatBuffer yT = SharedMemory.at(outputs[w], (long) o0 * rows);
+                    OpenBlas.gemmNT(o1 - o0, rows, in, 1f, SharedMemory.at(weights[w], (long) o0 * in), in, input, in,
+                            0f, yT, rows);
+                    yT.get(0, t);
+                    float[] yw = y[w];
+                    for (int j = o0; j < o1; j++) {
+                        float b = biases[w][j];
+                        for (int i = 0; i < rows; i++) {
+                            yw[i * out + j] = t[(j - o0) * rows + i] + b;
+                        }
+                    }
+                }
+            });
+            return y;
         }
     }
 
     /**
-     * {@code objects [n, H] = features[kept] + pos_3d_proj(boxes[kept])}: the hidden layer (6 inputs, ReLU) in Java,
-     * then one GEMM onto rows pre-filled with the features plus the bias.
+     * Returns {@code objects [n, H] = features[kept] + pos_3d_proj(boxes[kept])}: the hidden layer (6 inputs, ReLU)
+     * in Java, the second layer on OpenBLAS.
      */
-    private void embedObjects(NDArray features, float[] boxes, int[] kept, FloatBuffer objects, FloatBuffer hiddenOut) {
+    private float[] embedObjects(NDArray features, float[] boxes, int[] kept, Request r) {
         int n = kept.length;
         int h = hidden;
         float[] layer = new float[n * posHidden];
-        for (int r = 0; r < n; r++) {
-            int box = kept[r] * 6;
+        for (int k = 0; k < n; k++) {
+            int box = kept[k] * 6;
             for (int j = 0; j < posHidden; j++) {
                 float acc = pos0Bias[j];
                 for (int a = 0; a < 6; a++) {
                     acc += pos0[j * 6 + a] * boxes[box + a];
                 }
-                layer[r * posHidden + j] = Math.max(acc, 0f);
+                layer[k * posHidden + j] = Math.max(acc, 0f);
             }
         }
-        hiddenOut.put(0, layer);
+        float[] objects = r.linear(layer, n, posHidden, pos2, pos2Bias, h);
         // the one copy of the input: a view of the request's array where its memory can be shared
         FloatBuffer in = SharedMemory.shareable(features) ? SharedMemory.floats(features)
                 : FloatBuffer.wrap(features.toFloatArray());
         float[] row = new float[h];
-        for (int r = 0; r < n; r++) {
-            in.get(kept[r] * h, row);
+        for (int k = 0; k < n; k++) {
+            in.get(kept[k] * h, row);
             for (int j = 0; j < h; j++) {
-                row[j] += pos2Bias[j];
+                objects[k * h + j] += row[j];
             }
-            objects.put(r * h, row);
         }
-        OpenBlas.gemmNT(n, h, posHidden, 1f, hiddenOut, posHidden, pos2, posHidden, 1f, objects, h);
+        return objects;
     }
 
     /**
-     * One post-LN attention: {@code z = LN(z + fc_o(softmax(q kᵀ / sqrt(dk)) v))} with {@code q = s.projected} (the
-     * caller's {@code fc_q(z)}) and keys and values from {@code kv [nk, H]}. Updates {@code z} and {@code s.z}.
+     * One post-LN attention: returns {@code LN(z + fc_o(softmax(q kᵀ / sqrt(dk)) v))}, {@code z [Q, H]}, given
+     * {@code q = fc_q(z) [Q, H]}, {@code k = fc_k(kv)} and {@code v = fc_v(kv)} {@code [nk, H]}. Per head,
+     * the scores and the weighted sum are two small GEMMs over column blocks of q, k and v read in place; the softmax
+     * between them runs in Java.
      */
-    private void attend(Attention p, float[] z, FloatBuffer kv, int nk, Scratch s) {
+    private float[] attend(Attention p, float[] z, float[] query, float[] keys, float[] values, int nk, Request r) {
         int h = hidden;
-        int q = queries;
-        linear(kv, nk, h, p.fcK(), p.fcKBias(), h, s.keys);
-        linear(kv, nk, h, p.fcV(), p.fcVBias(), h, s.values);
+        int nq = queries;
+        r.q.put(0, query);
+        r.k.put(0, keys);
+        r.v.put(0, values);
         for (int head = 0; head < heads; head++) {
             int column = head * headDim;
-            OpenBlas.gemmNT(q, nk, headDim, scoreScale, SharedMemory.at(s.projected, column), h,
-                    SharedMemory.at(s.keys, column), h, 0f, SharedMemory.at(s.scores, (long) head * q * nk), nk);
+            OpenBlas.gemmNT(nq, nk, headDim, scoreScale, SharedMemory.at(r.q, column), h,
+                    SharedMemory.at(r.k, column), h, 0f, SharedMemory.at(r.scores, (long) head * nq * nk), nk);
         }
-        float[] weights = new float[heads * q * nk];
-        s.scores.get(0, weights);
-        for (int r = 0; r < heads * q; r++) {
-            softmax(weights, r * nk, nk);
+        float[] weights = new float[heads * nq * nk];
+        r.scores.get(0, weights);
+        for (int row = 0; row < heads * nq; row++) {
+            softmax(weights, row * nk, nk);
         }
-        s.scores.put(0, weights);
+        r.scores.put(0, weights);
         for (int head = 0; head < heads; head++) {
             int column = head * headDim;
-            OpenBlas.gemmNN(q, headDim, nk, 1f, SharedMemory.at(s.scores, (long) head * q * nk), nk,
-                    SharedMemory.at(s.values, column), h, 0f, SharedMemory.at(s.merged, column), h);
+            OpenBlas.gemmNN(nq, headDim, nk, 1f, SharedMemory.at(r.scores, (long) head * nq * nk), nk,
+                    SharedMemory.at(r.v, column), h, 0f, SharedMemory.at(r.input, column), h);
         }
-        // the residual and fc_o's bias first, the GEMM adds onto them (beta = 1)
-        float[] sum = new float[q * h];
-        for (int r = 0; r < q; r++) {
-            for (int j = 0; j < h; j++) {
-                sum[r * h + j] = z[r * h + j] + p.fcOBias()[j];
+        float[] next = r.linear(nq, h, h, new FloatBuffer[] {p.fcO()}, new float[][] {p.fcOBias()})[0];
+        for (int i = 0; i < nq; i++) {
+            for (int j = i * h; j < (i + 1) * h; j++) {
+                next[j] += z[j];
             }
+            layerNorm(next, i * h, h, p.norm(), p.normBias(), eps);
         }
-        s.attended.put(0, sum);
-        OpenBlas.gemmNT(q, h, h, 1f, s.merged, h, p.fcO(), h, 1f, s.attended, h);
-        s.attended.get(0, z);
-        for (int r = 0; r < q; r++) {
-            layerNorm(z, r * h, h, p.norm(), p.normBias(), eps);
-        }
-        s.z.put(0, z);
-    }
-
-    /** {@code y [rows, out] = x [rows, in] · Wᵀ + b}, {@code W [out, in]} as stored, onto rows pre-filled with b. */
-    private static void linear(FloatBuffer x, int rows, int in, FloatBuffer weight, float[] bias, int out, FloatBuffer y) {
-        for (int r = 0; r < rows; r++) {
-            y.put(r * out, bias);
-        }
-        OpenBlas.gemmNT(rows, out, in, 1f, x, in, weight, in, 1f, y, out);
+        return next;
     }
 
     /** Softmax of {@code x[from, from + n)} in place ({@code exp(x - max) / sum}, as PyTorch), the sum in double. */
