@@ -159,6 +159,9 @@ final class BlasSceneAggregation {
             float[] row = new float[llm];
             for (int q = 0; q < queries; q++) {
                 tokensOut.get(q * llm, row);
+                for (int j = 0; j < llm; j++) {
+                    row[j] += projBias[j];
+                }
                 layerNorm(row, 0, llm, projNorm, projNormBias, eps);
                 tokensOut.put(q * llm, row);
             }
@@ -170,14 +173,11 @@ final class BlasSceneAggregation {
     }
 
     /**
-     * Columns {@code [c0, c1)} of {@code llama_proj_3d.0}: {@code tokens = z · Wᵀ + b} with the weight as stored onto
-     * rows pre-filled with the bias, straight into the output (at 5120 outputs the transposed product gains nothing).
+     * Columns {@code [c0, c1)} of {@code z · Wᵀ}, {@code W} = {@code llama_proj_3d.0} as stored, straight into the
+     * output (at 5120 outputs the transposed product gains nothing); the caller adds the bias in its LayerNorm pass.
      */
     private void project(FloatBuffer z, FloatBuffer tokens, int c0, int c1) {
-        for (int q = 0; q < queries; q++) {
-            tokens.put(q * llm + c0, projBias, c0, c1 - c0);
-        }
-        OpenBlas.gemmNT(queries, c1 - c0, hidden, 1f, z, hidden, SharedMemory.at(proj, (long) c0 * hidden), hidden, 1f,
+        OpenBlas.gemmNT(queries, c1 - c0, hidden, 1f, z, hidden, SharedMemory.at(proj, (long) c0 * hidden), hidden, 0f,
                 SharedMemory.at(tokens, c0), llm);
     }
 
