@@ -151,34 +151,17 @@ final class BlasSceneAggregation {
             }
             NDArray resampled = result.create(new Shape(queries, h));
             SharedMemory.floats(resampled).put(0, z);
-            NDArray tokens = result.create(new Shape(queries, llm));
-            FloatBuffer tokensOut = SharedMemory.floats(tokens);
-            r.input.put(0, z);
-            int parts = Parts.count(llm, MIN_UNITS);
-            Parts.run(parts, p -> project(r.input, tokensOut, Parts.bound(llm, p, parts), Parts.bound(llm, p + 1, parts)));
-            float[] row = new float[llm];
+            float[] projected = r.linear(z, queries, h, proj, projBias, llm);
             for (int q = 0; q < queries; q++) {
-                tokensOut.get(q * llm, row);
-                for (int j = 0; j < llm; j++) {
-                    row[j] += projBias[j];
-                }
-                layerNorm(row, 0, llm, projNorm, projNormBias, eps);
-                tokensOut.put(q * llm, row);
+                layerNorm(projected, q * llm, llm, projNorm, projNormBias, eps);
             }
+            NDArray tokens = result.create(new Shape(queries, llm));
+            SharedMemory.floats(tokens).put(0, projected);
             out.put("object_embeds", embeds);
             out.put("resampler_out", resampled);
             out.put("scene_tokens", tokens);
         }
         return out;
-    }
-
-    /**
-     * Columns {@code [c0, c1)} of {@code z · Wᵀ}, {@code W} = {@code llama_proj_3d.0} as stored, straight into the
-     * output (at 5120 outputs the transposed product gains nothing); the caller adds the bias in its LayerNorm pass.
-     */
-    private void project(FloatBuffer z, FloatBuffer tokens, int c0, int c1) {
-        OpenBlas.gemmNT(queries, c1 - c0, hidden, 1f, z, hidden, SharedMemory.at(proj, (long) c0 * hidden), hidden, 0f,
-                SharedMemory.at(tokens, c0), llm);
     }
 
     /**
@@ -199,7 +182,8 @@ final class BlasSceneAggregation {
         Request(NDManager scratch, int maxRows) {
             long size = (long) maxRows * Math.max(hidden, posHidden);
             long rows = (long) maxRows * hidden;
-            long[] sizes = {size, size, size, size, rows, rows, rows, (long) heads * queries * maxRows};
+            long projected = Math.max(size, (long) queries * llm);
+            long[] sizes = {size, projected, size, size, rows, rows, rows, (long) heads * queries * maxRows};
             long total = 0;
             for (long part : sizes) {
                 total += part;
@@ -230,9 +214,10 @@ final class BlasSceneAggregation {
          * {@code x} = {@link #input} {@code [rows, in]}, in parts over the outputs ({@link Parts}: each part multiplies
          * its rows of every {@code Wᵢ} and transposes its columns of every {@code yᵢ}; one fork and join for all).
          *
-         * <p>Computed transposed, {@code yᵀ = W · xᵀ}, with the weight as the left operand: at 12-48 rows and 768
-         * outputs OpenBLAS runs that 10-30% faster than {@code x · Wᵀ} (the weight is then the operand it packs block
-         * by block; 0.23 against 0.34 ms at 16 rows), far more than the transpose back costs.
+         * <p>Computed transposed, {@code yᵀ = W · xᵀ}, with the weight as the left operand: at 12-48 rows OpenBLAS runs
+         * that faster than {@code x · Wᵀ} (the weight is then the operand it packs block by block; 768 outputs: 0.23
+         * against 0.34 ms at 16 rows; {@code llama_proj_3d}'s 5120 in two parts: about 10 % faster), more than the
+         * transpose back costs.
          */
         float[][] linear(int rows, int in, int out, FloatBuffer[] weights, float[][] biases) {
             float[][] y = new float[weights.length][rows * out];
