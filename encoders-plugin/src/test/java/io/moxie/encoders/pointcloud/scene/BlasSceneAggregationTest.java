@@ -52,8 +52,8 @@ class BlasSceneAggregationTest {
                 + java.util.Arrays.toString(mask);
         Random r = new Random(hidden * 31L + layers);
         int m = mask.length;
-        try (NDManager component = manager.newSubManager(); TestRequest request = new TestRequest(manager)) {
-            SceneAggregatorStage fused = new SceneAggregatorStage(c, weights(c, r, component));
+        try (NDManager components = manager.newSubManager(); TestRequest request = new TestRequest(manager)) {
+            SceneAggregatorStage fused = new SceneAggregatorStage(c, weights(c, r, components));
             assertTrue(fused.fused(), "OpenBLAS must be available on the test class path");
             SceneAggregatorStage djl = fused.onDjl();
             assertFalse(djl.fused());
@@ -68,7 +68,11 @@ class BlasSceneAggregationTest {
                     "boxes", request.manager().create(boxes, new Shape(m, 6)),
                     "object_mask", request.manager().create(mask));
             Map<String, NDArray> expected = djl.run(in, request);
+            int held = request.manager().getManagedArrays().size();
+            int component = components.getManagedArrays().size();
             Map<String, NDArray> actual = fused.run(in, request);
+            assertEquals(held + 3, request.manager().getManagedArrays().size(), "the outputs and nothing else");
+            assertEquals(component, components.getManagedArrays().size(), "nothing added to the component");
             assertEquals(expected.keySet(), actual.keySet());
             for (String key : expected.keySet()) {
                 NDArray e = expected.get(key);
@@ -85,7 +89,7 @@ class BlasSceneAggregationTest {
     }
 
     /** Random weights at sane scales: Linear weights of std 1/sqrt(in), LayerNorm gains near 1. */
-    static SceneWeights weights(Octavius3dConfig c, Random r, NDManager m) {
+    private static SceneWeights weights(Octavius3dConfig c, Random r, NDManager m) {
         int h = c.hiddenSize();
         List<AttentionWeights> cross = new ArrayList<>();
         List<AttentionWeights> self = new ArrayList<>();
