@@ -88,8 +88,8 @@ class BlasSceneAggregationTest {
         }
     }
 
-    /** Random weights at sane scales: Linear weights of std 1/sqrt(in), LayerNorm gains near 1. */
-    private static SceneWeights weights(Octavius3dConfig c, Random r, NDManager m) {
+    /** Random weights at sane scales: Linear weights of std 1/sqrt(in), LayerNorm gains near 1 (also for the bench). */
+    static SceneWeights weights(Octavius3dConfig c, Random r, NDManager m) {
         int h = c.hiddenSize();
         List<AttentionWeights> cross = new ArrayList<>();
         List<AttentionWeights> self = new ArrayList<>();
