@@ -22,6 +22,7 @@ import java.util.stream.IntStream;
 /**
  * Octavius scene aggregation (README-octavius §4, {@code encode_pcl}): {@code pos_3d_proj} of each box added to its
  * object's features, the {@link Resampler3D} over the kept objects, {@code llama_proj_3d} (Linear + LayerNorm).
+ * On the CPU with OpenBLAS loadable it all runs as one fused pass ({@link BlasSceneAggregation}), on DJL otherwise.
  * Thread-safe: the weights are read-only and all request state is local.
  *
  * <p>Inputs: {@code object_features} float32 {@code [M, H]}, {@code boxes} float32 {@code [M, 6]}, {@code object_mask}
@@ -32,13 +33,31 @@ import java.util.stream.IntStream;
 final class SceneAggregatorStage implements Stage {
     private final Octavius3dConfig c;
     private final SceneWeights w;
+    /** The same maths fused on OpenBLAS on the calling thread, or null to run on DJL. */
+    private final BlasSceneAggregation blas;
+    /** The DJL path's resampler, built only when it runs (it precomputes the first projection in its own copy). */
     private final Resampler3D resampler;
 
     SceneAggregatorStage(Octavius3dConfig config, SceneWeights weights) {
+        this(config, weights, BlasSceneAggregation.ifAvailable(config, weights));
+    }
+
+    private SceneAggregatorStage(Octavius3dConfig config, SceneWeights weights, BlasSceneAggregation blas) {
         this.c = config;
         this.w = weights;
-        this.resampler = new Resampler3D(weights.queries(), weights.crossAttention(), weights.selfAttention(),
-                config.hiddenSize(), config.resamplerHeads(), config.layerNormEps());
+        this.blas = blas;
+        this.resampler = blas != null ? null : new Resampler3D(weights.queries(), weights.crossAttention(),
+                weights.selfAttention(), config.hiddenSize(), config.resamplerHeads(), config.layerNormEps());
+    }
+
+    /** Returns this stage running on DJL whatever is available (same weights; for comparisons). */
+    SceneAggregatorStage onDjl() {
+        return new SceneAggregatorStage(c, w, null);
+    }
+
+    /** Returns whether requests run on the fused OpenBLAS path. */
+    boolean fused() {
+        return blas != null;
     }
 
     @Override
@@ -69,6 +88,9 @@ final class SceneAggregatorStage implements Stage {
             throw new InvalidInputException("no object to attend to: every object is masked out");
         }
         NDManager result = request.manager();
+        if (blas != null) {
+            return blas.run(features, boxes, kept, m, result);
+        }
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (NDManager scratch = result.newSubManager()) {
             NDArray hidden = Activation.relu(Linear.linear(scratch.create(boxes, new Shape(m, 6)), w.pos0(), w.pos0Bias())
