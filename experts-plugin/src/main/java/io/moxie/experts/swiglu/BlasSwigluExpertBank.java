@@ -9,20 +9,21 @@ import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
 import io.moxie.blas.GatedSilu;
-import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
+import io.moxie.blas.ThinProduct;
 import java.nio.FloatBuffer;
 
 /**
  * Mixtral's experts grouped by expert with every GEMM on OpenBLAS over the DJL arrays' own memory:
  * <ol>
  *   <li>group the {@code T·k} (token, slot) pairs by expert ({@link ExpertGroups}) and gather the input rows in that
- *       order, so each expert's rows are one contiguous block;</li>
+ *       order, each expert's rows as one block, transposed ({@code [d, n]}: the thin side of its products);</li>
  *   <li>cut the intermediate size {@code I} into one range {@code [i0, i1)} per core ({@link Parts}); each part,
  *       independently and single-threaded, for every active expert: the gate and up units {@code [i0, i1)} of its
- *       rows (two {@code sgemm}s on the stacked {@code [2I, d]} weight, used as stored, the weights as the long side
- *       of the product), then {@code silu(gate)·up} over them ({@link GatedSilu});</li>
+ *       rows (two products on the stacked {@code [2I, d]} weight, used as stored, the weights as the long side, in
+ *       pieces OpenBLAS runs without packing them: {@link ThinProduct}), then {@code silu(gate)·up} over them
+ *       ({@link GatedSilu});</li>
  *   <li>cut the output size {@code d} into one range {@code [o0, o1)} per core; each part, for every active expert:
  *       outputs {@code [o0, o1)} of the down projection over the whole intermediate size, added at once, weighted,
  *       onto columns {@code [o0, o1)} of the tokens' rows of {@code y}.</li>
@@ -89,19 +90,17 @@ final class BlasSwigluExpertBank implements ExpertBank {
         if (pairs == 0) {
             return y;
         }
-        FloatBuffer input = SharedMemory.floats(x);
-        FloatBuffer grouped = SharedMemory.floats(scratch.create(new Shape(pairs, dim)));
-        float[] rowWeight = new float[pairs];
-        for (int row = 0; row < pairs; row++) {
-            grouped.put(row * dim, input, groups.tokenOfRow(row) * dim, dim);
-        }
-        for (int pair = 0; pair < pairs; pair++) {
-            rowWeight[groups.rowOfPair(pair)] = weights[pair];
-        }
         int[] start = new int[gateUp.length + 1];
         for (int e = 0; e < gateUp.length; e++) {
             start[e + 1] = start[e] + groups.load(e);
         }
+        float[] rowWeight = new float[pairs];
+        for (int pair = 0; pair < pairs; pair++) {
+            rowWeight[groups.rowOfPair(pair)] = weights[pair];
+        }
+        // expert e's input rows, transposed: [d, n] at d start[e]
+        FloatBuffer grouped = gatherTransposed(SharedMemory.floats(x), groups, start,
+                SharedMemory.floats(scratch.create(new Shape(pairs, dim))));
         // expert e's gate values [I, n] at 2 I start[e], its up values [I, n] right after; its output [d, n] at
         // d start[e]
         FloatBuffer hidden = SharedMemory.floats(scratch.create(new Shape(pairs, 2L * inter)));
@@ -116,12 +115,32 @@ final class BlasSwigluExpertBank implements ExpertBank {
         return y;
     }
 
+    /** Writes each expert's input rows into {@code grouped} transposed, {@code [d, n]}, experts one after another. */
+    private FloatBuffer gatherTransposed(FloatBuffer input, ExpertGroups groups, int[] start, FloatBuffer grouped) {
+        float[] row = new float[dim];
+        float[] block = new float[0];
+        for (int e = 0; e < gateUp.length; e++) {
+            int n = start[e + 1] - start[e];
+            if (block.length < dim * n) {
+                block = new float[dim * n];
+            }
+            for (int c = 0; c < n; c++) {
+                input.get(groups.tokenOfRow(start[e] + c) * dim, row, 0, dim);
+                for (int i = 0; i < dim; i++) {
+                    block[i * n + c] = row[i];
+                }
+            }
+            grouped.put(start[e] * dim, block, 0, dim * n);
+        }
+        return grouped;
+    }
+
     /**
      * First phase, one part: intermediate units {@code [i0, i1)} of every active expert, {@code silu(gate)·up} of its
-     * rows. Each product has the weights as its long side ({@code M}) and the expert's {@code n} rows as {@code N}:
-     * with a few dozen rows per expert that was about 1.3x the other orientation (one thread, 8 experts of 32 rows,
-     * gate/up size). So an expert's gate and up values are transposed, {@code [I, n]} each, and this part's units are
-     * one contiguous block of each, which {@link GatedSilu} gates as flat arrays.
+     * rows. Each product has the weights as its long side ({@code M}) and the expert's {@code n} rows, transposed, as
+     * {@code B} ({@link ThinProduct}: OpenBLAS' small-matrix kernels, no packing of the weights). So an expert's gate
+     * and up values come out transposed, {@code [I, n]} each, and this part's units are one contiguous block of each,
+     * which {@link GatedSilu} gates as flat arrays.
      */
     private void gatedUnits(int[] start, FloatBuffer grouped, FloatBuffer hidden, int i0, int i1) {
         int w = i1 - i0;
@@ -130,13 +149,12 @@ final class BlasSwigluExpertBank implements ExpertBank {
             if (n == 0) {
                 continue;
             }
-            FloatBuffer rows = SharedMemory.rows(grouped, start[e], n, dim);
+            FloatBuffer rows = SharedMemory.at(grouped, (long) start[e] * dim, (long) dim * n);
             FloatBuffer gate = SharedMemory.at(hidden, (long) start[e] * 2 * inter + (long) i0 * n, (long) w * n);
             FloatBuffer up = SharedMemory.at(hidden, (long) start[e] * 2 * inter + (long) (inter + i0) * n,
                     (long) w * n);
-            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, rows, dim, 0f, gate, n);
-            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim, rows, dim, 0f,
-                    up, n);
+            ThinProduct.multiply(w, n, dim, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, rows, gate);
+            ThinProduct.multiply(w, n, dim, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim, rows, up);
             GatedSilu.apply(gate, up, w * n); // while both are still in cache
         }
     }
@@ -162,8 +180,8 @@ final class BlasSwigluExpertBank implements ExpertBank {
             }
             FloatBuffer result = SharedMemory.at(outputs, (long) start[e] * dim + (long) o0 * n, (long) width * n);
             // rows [o0, o1) of w2 [d, I] times the expert's gated values [I, n] (the gate block, row stride n)
-            OpenBlas.gemmNN(width, n, inter, 1f, SharedMemory.at(down[e], (long) o0 * inter), inter,
-                    SharedMemory.at(hidden, (long) start[e] * 2 * inter), n, 0f, result, n);
+            ThinProduct.multiply(width, n, inter, SharedMemory.at(down[e], (long) o0 * inter), inter,
+                    SharedMemory.at(hidden, (long) start[e] * 2 * inter), result);
             if (block.length < width * n) {
                 block = new float[width * n];
             }
