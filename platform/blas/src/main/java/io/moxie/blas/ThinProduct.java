@@ -12,7 +12,8 @@ import java.nio.FloatBuffer;
  * chunks of {@link #K_CHUNK} (or half that for wider {@code B}), the chunks after the first adding onto {@code C}
  * ({@code beta = 1}). Measured on the Mixtral bench's experts (32 rows each, 5.64 GFLOP, two parts): 33 ms against
  * 49 ms for one {@code sgemm} per product. A {@code B} too wide for useful pieces (over about 240 columns, where the
- * packing is paid back anyway) runs as one {@code sgemm}. Stateless.
+ * packing is paid back anyway), or an OpenBLAS without those kernels ({@link OpenBlas#hasSmallMatrixKernels}: there
+ * the pieces took 61 ms against 48), runs as one {@code sgemm}. Stateless.
  */
 public final class ThinProduct {
     /** OpenBLAS' limit of {@code M·N·K} for its small-matrix kernels. */
@@ -34,7 +35,7 @@ public final class ThinProduct {
         // full K chunks while they leave blocks of at least 2 MIN_ROWS rows (up to 61 columns), else half ones
         int kc = n * (double) K_CHUNK * 2 * MIN_ROWS <= SMALL_LIMIT ? K_CHUNK : K_CHUNK / 2;
         int rows = Math.min(MAX_ROWS, (int) (SMALL_LIMIT / ((double) n * kc)) / MIN_ROWS * MIN_ROWS);
-        if (rows < MIN_ROWS) {
+        if (rows < MIN_ROWS || !OpenBlas.hasSmallMatrixKernels()) {
             OpenBlas.gemmNN(m, n, k, 1f, a, lda, b, n, 0f, c, n);
             return;
         }
