@@ -77,6 +77,12 @@ import java.util.concurrent.TimeUnit;
  * Run with {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} on its command line (docs/PERFORMANCE.md).
  */
 public final class LlmBench {
+    /**
+     * Untimed wait after a candidate that leaves spinning threads behind, so that the spinning is not charged to the
+     * next candidate: libtorch's OpenMP worker after a DJL operation (on this AMD host its spin of pause instructions
+     * lasts milliseconds), the peer's OpenBLAS pthreads after its call.
+     */
+    private static final long SETTLE_MS = 300;
     private static final int MOE_TOKENS = 128;
     private static final int MOE_HIDDEN = 1024;
     private static final int MOE_INTER = 3584;
@@ -175,16 +181,17 @@ public final class LlmBench {
             BlasProjection blasGemm = BlasProjection.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)));
             List<Interleaved.Timing> t = Interleaved.run(List.of(
                     new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> fresh(scope,
-                            r -> layer.forward(x, r).output().getFloat(0, 0))),
+                            r -> layer.forward(x, r).output().getFloat(0, 0)), Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu-blas bank (OpenBLAS)",
                             () -> fresh(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
-                    new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe")),
+                    new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe"),
+                            Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("limit: one DJL GEMM of the same FLOPs, [256 x 1024] x [1024 x 10752]",
                             () -> {
                                 try (NDArray c = a.matMul(b)) {
                                     c.getFloat(0, 0);
                                 }
-                            }),
+                            }, Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("limit: one OpenBLAS GEMM of the same FLOPs in parts (BlasProjection)",
                             () -> {
                                 try (NDArray c = blasGemm.apply(a)) {

@@ -9,37 +9,34 @@ import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
 import io.moxie.blas.GatedSilu;
-import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.moxie.blas.ThinProduct;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * Mixtral's experts grouped by expert with every GEMM on OpenBLAS over the DJL arrays' own memory:
  * <ol>
  *   <li>group the {@code T·k} (token, slot) pairs by expert ({@link ExpertGroups}) and gather the input rows in that
- *       order, so each expert's rows are one contiguous block;</li>
+ *       order, each expert's rows as one block, transposed ({@code [d, n]}: the thin side of its products);</li>
  *   <li>cut the intermediate size {@code I} into one range {@code [i0, i1)} per core ({@link Parts}); each part,
  *       independently and single-threaded, for every active expert: the gate and up units {@code [i0, i1)} of its
- *       rows (two {@code sgemm}s on the stacked {@code [2I, d]} weight, used as stored, the weights as the long side
- *       of the product), {@code silu(gate)·up} in place ({@link GatedSilu}), then its share of the down projection,
- *       {@code w2[:, i0:i1] · h[i0:i1]}, into a partial output of its own;</li>
- *   <li>combine, one token range per core: {@code y[t] = Σ_j w[t,j] · Σ_parts partial[row(t,j)]}, no scatter.</li>
+ *       rows (two products on the stacked {@code [2I, d]} weight, used as stored, the weights as the long side, in
+ *       pieces OpenBLAS runs without packing them: {@link ThinProduct}), then {@code silu(gate)·up} over them
+ *       ({@link GatedSilu});</li>
+ *   <li>cut the output size {@code d} into one range {@code [o0, o1)} per core; each part, for every active expert:
+ *       outputs {@code [o0, o1)} of the down projection over the whole intermediate size, added at once, weighted,
+ *       onto columns {@code [o0, o1)} of the tokens' rows of {@code y}.</li>
  * </ol>
- * Splitting the intermediate size, not the rows, keeps every core busy for any number of rows, down to a decode step's
- * {@code k} rows, with one join per call; each part reads only its share of every active expert's weights. Stateless
- * apart from the immutable weights, hence thread-safe.
+ * Splitting the sizes of the weights, not the rows, keeps every core busy for any number of rows, down to a decode
+ * step's {@code k} rows, and each part reads only its share of every active expert's weights. Two joins per call;
+ * no partial outputs to sum. Stateless apart from the immutable weights, hence thread-safe.
  */
 final class BlasSwigluExpertBank implements ExpertBank {
-    /** Intermediate columns below which a part is not worth a core (and tiny experts stay on one thread). */
-    private static final int MIN_COLUMNS_PER_PART = 128;
-    /** The most scratch the parts' partial outputs may take together. */
-    private static final long PARTIAL_BUDGET_BYTES = 256L << 20;
-    /** Tokens below which the combine is not worth a second core. */
-    private static final int MIN_TOKENS_PER_PART = 16;
+    /** Intermediate units below which a part is not worth a core (and tiny experts stay on one thread). */
+    private static final int MIN_UNITS_PER_PART = 128;
+    /** Output columns below which a part is not worth a core. */
+    private static final int MIN_OUTPUTS_PER_PART = 128;
 
     private final String layer;
     private final SwigluExperts experts;
@@ -87,112 +84,118 @@ final class BlasSwigluExpertBank implements ExpertBank {
     private NDArray compute(NDArray x, ExpertGroups groups, int k, float[] weights, NDManager scratch) {
         int tokens = Math.toIntExact(x.getShape().get(0));
         int pairs = tokens * k;
+        // not zeros(): the engine fills an array this size on its OpenMP pool, whose idle workers would then spin on
+        // the cores the parts need; each part zeroes its own columns instead
         NDArray y = scratch.create(new Shape(tokens, dim));
         if (pairs == 0) {
             return y;
-        }
-        FloatBuffer input = SharedMemory.floats(x);
-        FloatBuffer grouped = SharedMemory.floats(scratch.create(new Shape(pairs, dim)));
-        for (int row = 0; row < pairs; row++) {
-            grouped.put(row * dim, input, groups.tokenOfRow(row) * dim, dim);
         }
         int[] start = new int[gateUp.length + 1];
         for (int e = 0; e < gateUp.length; e++) {
             start[e + 1] = start[e] + groups.load(e);
         }
-        // each part sums into its own [pairs, d] partial output: bound their total so a long prefill on a many-core
-        // host does not allocate gigabytes of scratch (fewer parts then, each with more columns)
-        long partialBytes = (long) pairs * dim * Float.BYTES;
-        int parts = (int) Math.max(1, Math.min(Parts.count(inter, MIN_COLUMNS_PER_PART),
-                PARTIAL_BUDGET_BYTES / partialBytes));
-        // part p's gated block [pairs · 2 (i1 - i0)] starts at pairs · 2 i0; its partial output at p · pairs · d
-        ByteBuffer hidden = SharedMemory.bytes(scratch.create(new Shape(pairs, 2L * inter)));
-        FloatBuffer partial = SharedMemory.floats(scratch.create(new Shape(parts, pairs, dim)));
-        Parts.run(parts, p -> {
-            int i0 = Parts.bound(inter, p, parts);
-            int i1 = Parts.bound(inter, p + 1, parts);
-            ByteBuffer block = hidden.slice(Math.toIntExact((long) pairs * 2 * i0 * Float.BYTES),
-                    Math.toIntExact((long) pairs * 2 * (i1 - i0) * Float.BYTES)).order(ByteOrder.nativeOrder());
-            try (NDManager views = scratch.newSubManager()) {
-                expertColumns(start, grouped, block, SharedMemory.at(partial, (long) p * pairs * dim), i0, i1, views);
-            }
-        });
+        float[] rowWeight = new float[pairs];
+        for (int pair = 0; pair < pairs; pair++) {
+            rowWeight[groups.rowOfPair(pair)] = weights[pair];
+        }
+        // expert e's input rows, transposed: [d, n] at d start[e]
+        FloatBuffer grouped = gatherTransposed(SharedMemory.floats(x), groups, start,
+                SharedMemory.floats(scratch.create(new Shape(pairs, dim))));
+        // expert e's gate values [I, n] at 2 I start[e], its up values [I, n] right after; its output [d, n] at
+        // d start[e]
+        FloatBuffer hidden = SharedMemory.floats(scratch.create(new Shape(pairs, 2L * inter)));
+        FloatBuffer outputs = SharedMemory.floats(scratch.create(new Shape(pairs, dim)));
+        int unitParts = Parts.count(inter, MIN_UNITS_PER_PART);
+        Parts.run(unitParts, p -> gatedUnits(start, grouped, hidden, Parts.bound(inter, p, unitParts),
+                Parts.bound(inter, p + 1, unitParts)));
         FloatBuffer out = SharedMemory.floats(y);
-        int combineParts = Parts.count(tokens, MIN_TOKENS_PER_PART);
-        Parts.run(combineParts, p -> weightedSum(groups, start, k, weights, partial, parts, out,
-                Parts.bound(tokens, p, combineParts), Parts.bound(tokens, p + 1, combineParts)));
+        int outputParts = Parts.count(dim, MIN_OUTPUTS_PER_PART);
+        Parts.run(outputParts, p -> outputColumns(start, groups, rowWeight, hidden, outputs, out, tokens,
+                Parts.bound(dim, p, outputParts), Parts.bound(dim, p + 1, outputParts)));
         return y;
     }
 
+    /** Writes each expert's input rows into {@code grouped} transposed, {@code [d, n]}, experts one after another. */
+    private FloatBuffer gatherTransposed(FloatBuffer input, ExpertGroups groups, int[] start, FloatBuffer grouped) {
+        float[] row = new float[dim];
+        float[] block = new float[0];
+        for (int e = 0; e < gateUp.length; e++) {
+            int n = start[e + 1] - start[e];
+            if (block.length < dim * n) {
+                block = new float[dim * n];
+            }
+            for (int c = 0; c < n; c++) {
+                input.get(groups.tokenOfRow(start[e] + c) * dim, row, 0, dim);
+                for (int i = 0; i < dim; i++) {
+                    block[i * n + c] = row[i];
+                }
+            }
+            grouped.put(start[e] * dim, block, 0, dim * n);
+        }
+        return grouped;
+    }
+
     /**
-     * One part: intermediate columns {@code [i0, i1)} of every active expert, from the grouped rows to this part's
-     * share of their down projection. Each product has the weights as its long side ({@code M}) and the expert's
-     * {@code n} rows as {@code N}: with a few dozen rows per expert that was about 1.3x the other orientation (one
-     * thread, 8 experts of 32 rows, gate/up size). So the hidden block of an expert is transposed,
-     * {@code [w, 2n]}: row {@code i} holds intermediate unit {@code i0 + i}'s gate outputs for the {@code n} rows, then
-     * its up outputs, which is the layout {@link GatedSilu} gates in place; the down product then gives this part's
-     * share of the expert's output transposed, {@code [d, n]}.
-     *
-     * @param start the first grouped row of each expert ({@code start[E]} = all pairs)
-     * @param block this part's hidden values, {@code [w, 2n]} per expert one after another, {@code w = i1 - i0}
-     * @param partial this part's share of the experts' outputs, {@code [d, n]} per expert one after another
+     * First phase, one part: intermediate units {@code [i0, i1)} of every active expert, {@code silu(gate)·up} of its
+     * rows. Each product has the weights as its long side ({@code M}) and the expert's {@code n} rows, transposed, as
+     * {@code B} ({@link ThinProduct}: OpenBLAS' small-matrix kernels, no packing of the weights). So an expert's gate
+     * and up values come out transposed, {@code [I, n]} each, and this part's units are one contiguous block of each,
+     * which {@link GatedSilu} gates as flat arrays.
      */
-    private void expertColumns(int[] start, FloatBuffer grouped, ByteBuffer block, FloatBuffer partial, int i0, int i1,
-                               NDManager views) {
+    private void gatedUnits(int[] start, FloatBuffer grouped, FloatBuffer hidden, int i0, int i1) {
         int w = i1 - i0;
-        FloatBuffer h = block.asFloatBuffer();
         for (int e = 0; e < gateUp.length; e++) {
             int n = start[e + 1] - start[e];
             if (n == 0) {
                 continue;
             }
-            FloatBuffer rows = SharedMemory.rows(grouped, start[e], n, dim);
-            long offset = (long) start[e] * 2 * w;
-            FloatBuffer hT = SharedMemory.at(h, offset);
-            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, rows, dim, 0f, hT, 2 * n);
-            OpenBlas.gemmNT(w, n, dim, 1f, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim, rows, dim, 0f,
-                    SharedMemory.at(hT, n), 2 * n);
-            // while the block is still in cache; its first w · 2n floats, as rows of 2n
-            GatedSilu.applyInPlace(block.slice(Math.toIntExact(offset * Float.BYTES), w * 2 * n * Float.BYTES)
-                    .order(ByteOrder.nativeOrder()), 0, w, n, views);
-            // columns [i0, i1) of w2 [d, I] (row stride I) times the gated values [w, n] (row stride 2n)
-            OpenBlas.gemmNN(dim, n, w, 1f, SharedMemory.at(down[e], i0), inter, hT, 2 * n, 0f,
-                    SharedMemory.at(partial, (long) start[e] * dim), n);
+            FloatBuffer rows = SharedMemory.at(grouped, (long) start[e] * dim, (long) dim * n);
+            FloatBuffer gate = SharedMemory.at(hidden, (long) start[e] * 2 * inter + (long) i0 * n, (long) w * n);
+            FloatBuffer up = SharedMemory.at(hidden, (long) start[e] * 2 * inter + (long) (inter + i0) * n,
+                    (long) w * n);
+            ThinProduct.multiply(w, n, dim, SharedMemory.at(gateUp[e], (long) i0 * dim), dim, rows, gate);
+            ThinProduct.multiply(w, n, dim, SharedMemory.at(gateUp[e], (long) (inter + i0) * dim), dim, rows, up);
+            GatedSilu.apply(gate, up, w * n); // while both are still in cache
         }
     }
 
-    /** Tokens {@code [first, end)}: {@code y[t] = Σ_j w[t,j] · Σ_p partial_p[row(t,j)]}, on the heap. */
-    private void weightedSum(ExpertGroups groups, int[] start, int k, float[] weights, FloatBuffer partial, int parts,
-                             FloatBuffer y, int first, int end) {
-        int pairs = weights.length;
-        float[] acc = new float[dim];
-        for (int t = first; t < end; t++) {
-            Arrays.fill(acc, 0f);
-            for (int j = 0; j < k; j++) {
-                int pair = t * k + j;
-                int row = groups.rowOfPair(pair);
-                int e = expertOfRow(start, row);
-                int n = start[e + 1] - start[e];
-                float w = weights[pair];
-                for (int p = 0; p < parts; p++) {
-                    // the expert's output block is [d, n]: this row's column
-                    int base = (p * pairs + start[e]) * dim + (row - start[e]);
-                    for (int o = 0; o < dim; o++) {
-                        acc[o] += w * partial.get(base + o * n);
-                    }
-                }
+    /**
+     * Second phase, one part: outputs {@code [o0, o1)} of every active expert, {@code w2[o0:o1, :] · h} over the whole
+     * intermediate size (no partial sums to combine), then added, weighted, onto the tokens' rows of {@code y}: an
+     * expert's output is transposed, {@code [d, n]}, so this is a transposing scatter, done while the part's block is
+     * in cache. Parts write disjoint columns of {@code y}.
+     */
+    private void outputColumns(int[] start, ExpertGroups groups, float[] rowWeight, FloatBuffer hidden,
+                               FloatBuffer outputs, FloatBuffer y, int tokens, int o0, int o1) {
+        int width = o1 - o0;
+        float[] block = new float[0];
+        float[] row = new float[width];
+        for (int t = 0; t < tokens; t++) {
+            y.put(t * dim + o0, row, 0, width);
+        }
+        for (int e = 0; e < gateUp.length; e++) {
+            int n = start[e + 1] - start[e];
+            if (n == 0) {
+                continue;
             }
-            y.put(t * dim, acc);
+            FloatBuffer result = SharedMemory.at(outputs, (long) start[e] * dim + (long) o0 * n, (long) width * n);
+            // rows [o0, o1) of w2 [d, I] times the expert's gated values [I, n] (the gate block, row stride n)
+            ThinProduct.multiply(width, n, inter, SharedMemory.at(down[e], (long) o0 * inter), inter,
+                    SharedMemory.at(hidden, (long) start[e] * 2 * inter), result);
+            if (block.length < width * n) {
+                block = new float[width * n];
+            }
+            result.get(0, block, 0, width * n);
+            for (int c = 0; c < n; c++) {
+                int yRow = groups.tokenOfRow(start[e] + c) * dim + o0;
+                float weight = rowWeight[start[e] + c];
+                y.get(yRow, row, 0, width);
+                for (int o = 0; o < width; o++) {
+                    row[o] += weight * block[o * n + c];
+                }
+                y.put(yRow, row, 0, width);
+            }
         }
-    }
-
-    /** Returns the expert whose block of grouped rows holds {@code row}. */
-    private static int expertOfRow(int[] start, int row) {
-        int e = 0;
-        while (start[e + 1] <= row) {
-            e++;
-        }
-        return e;
     }
 
     @Override

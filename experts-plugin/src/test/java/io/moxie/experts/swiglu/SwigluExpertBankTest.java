@@ -54,10 +54,10 @@ class SwigluExpertBankTest {
     @ParameterizedTest
     @ValueSource(strings = {SwigluExpertBankFactory.NAME, BlasSwigluExpertBankFactory.NAME})
     void groupedExecutionMatchesPlainJavaMixtralExpertsIncludingIdleOnes(String bankName) {
-        // {E, k, T, d, I}; expert E-1 never gets a token. I = 300 and 257 cut the intermediate size into parts on a
-        // machine of two or more cores (swiglu-blas), one token is a decode step.
+        // {E, k, T, d, I}; expert E-1 never gets a token. I = 300 and 257 cut the intermediate size into parts, d = 300
+        // and 260 the output size, on a machine of two or more cores (swiglu-blas); one token is a decode step.
         int[][] cases = {{4, 2, 9, 8, 12}, {3, 1, 5, 6, 10}, {5, 3, 1, 4, 6}, {6, 2, 17, 10, 7}, {4, 2, 7, 16, 300},
-            {3, 2, 1, 9, 257}};
+            {3, 2, 1, 9, 257}, {4, 2, 6, 300, 20}, {3, 2, 1, 260, 257}};
         for (int[] c : cases) {
             int e = c[0];
             int k = c[1];

@@ -73,24 +73,11 @@ public enum FusedActivation {
         }
     }
 
-    /** {@code v + v · tanh(v)} in place; Eigen's {@code generic_fast_tanh_float} (tanh is ±1 in float32 beyond the clamp). */
+    /** {@code v + v · tanh(v)} in place (tanh is ±1 in float32 beyond the clamp). */
     private static void tanhForm(float[] t, int n) {
         for (int i = 0; i < n; i++) {
             float v = t[i];
-            float x = Math.max(-7.90531110763549805f, Math.min(7.90531110763549805f, v));
-            float x2 = x * x;
-            float p = -2.76076847742355e-16f;
-            p = p * x2 + 2.00018790482477e-13f;
-            p = p * x2 - 8.60467152213735e-11f;
-            p = p * x2 + 5.12229709037114e-08f;
-            p = p * x2 + 1.48572235717979e-05f;
-            p = p * x2 + 6.37261928875436e-04f;
-            p = p * x2 + 4.89352455891786e-03f;
-            float q = 1.19825839466702e-06f;
-            q = q * x2 + 1.18534705686654e-04f;
-            q = q * x2 + 2.26843463243900e-03f;
-            q = q * x2 + 4.89352518554385e-03f;
-            t[i] = v + v * (x * p / q);
+            t[i] = v + v * RationalTanh.of(v);
         }
     }
 

@@ -1,49 +1,61 @@
 package io.moxie.blas;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
- * SwiGLU's gating, {@code silu(gate) ⊙ up}, in place over the rows of a fused gate/up matrix {@code [rows, 2h]} (each
- * row: the {@code h} gate outputs, then the {@code h} up outputs, as one GEMM with the gate and up weights stacked
- * writes them): the product overwrites the gate half, which the down projection then reads with a row stride of
- * {@code 2h}, so nothing is copied. The same operations as {@code gate · sigmoid(gate) · up} in the engine.
+ * SwiGLU's gating, {@code silu(gate) ⊙ up}, written over the gate values in place by a plain Java loop, so that the
+ * down projection reads the product where the gate product left it: nothing is copied and no engine operation runs.
  *
- * <p>Rows are processed in chunks of fewer than 32768 elements per operation, PyTorch's grain size: below it the engine
- * runs an element-wise kernel on the calling thread instead of waking its OpenMP pool, so a {@link Parts} part stays on
- * its own core (docs/PERFORMANCE.md, "One pool for the GEMMs"). Stateless.
+ * <p>{@code silu(g) = g·σ(g) = v + v·tanh(v)} with {@code v = g/2}, the form {@link FusedActivation#QUICK_GELU}
+ * activates with, on the same {@link RationalTanh}. Why not the
+ * engine's {@code sigmoid} and {@code mul}: they need an engine array per chunk of fewer than 32768 elements (PyTorch's
+ * grain size, so that they stay on the calling thread), five engine calls per chunk on strided views; in the
+ * {@code swiglu-blas} bank, beside the other part's GEMMs on the same core, they took about 3 ms a call of the Mixtral
+ * bench (about 6 % of it). This loop has only additions, multiplications, one division and a clamp, which HotSpot's C2
+ * vectorises. Stateless.
  */
 public final class GatedSilu {
-    /** PyTorch's {@code at::internal::GRAIN_SIZE}: element-wise kernels on fewer elements run serially. */
-    private static final int SERIAL_ELEMENTS = 32767;
+    /** Floats per pass of the loop: heap arrays the loop vectorises over, small enough to stay in L1. */
+    private static final int CHUNK = 1024;
 
     private GatedSilu() {
     }
 
     /**
-     * Gates rows {@code [first, first + rows)} of {@code matrix}, row-major float32 {@code [*, 2·half]}.
-     *
-     * @param manager where the chunk views and temporaries live; the caller closes it
+     * {@code gate[i] = silu(gate[i]) · up[i]} for {@code i} in {@code [0, count)}; {@code up} is only read. The two
+     * buffers' element 0 are the first gate and up values (slices); they must not overlap.
      */
-    public static void applyInPlace(ByteBuffer matrix, int first, int rows, int half, NDManager manager) {
-        int width = 2 * half;
-        int chunkRows = Math.max(1, SERIAL_ELEMENTS / half);
-        for (int r = first; r < first + rows; r += chunkRows) {
-            int n = Math.min(chunkRows, first + rows - r);
-            ByteBuffer bytes = matrix.slice(Math.multiplyExact(r, width * Float.BYTES), n * width * Float.BYTES)
-                    .order(ByteOrder.nativeOrder());
-            // views of the chunk, not copies: the engine reads and writes the matrix itself
-            try (NDArray chunk = manager.create(bytes, new Shape(n, width), DataType.FLOAT32);
-                 NDList halves = chunk.split(2, 1);
-                 NDArray sigmoid = Activation.sigmoid(halves.get(0))) {
-                halves.get(0).muli(sigmoid).muli(halves.get(1));
-            }
+    public static void apply(FloatBuffer gate, FloatBuffer up, int count) {
+        float[] g = new float[Math.min(CHUNK, Math.max(1, count))];
+        float[] u = new float[g.length];
+        for (int i = 0; i < count; i += g.length) {
+            int n = Math.min(g.length, count - i);
+            gate.get(i, g, 0, n);
+            up.get(i, u, 0, n);
+            gateInPlace(g, u, n);
+            gate.put(i, g, 0, n);
+        }
+    }
+
+    /**
+     * Gates rows {@code [first, first + rows)} of a row-major float32 matrix {@code [*, 2·half]} whose element 0 is
+     * {@code matrix}'s element 0, each row the {@code half} gate outputs then the {@code half} up outputs (as one GEMM
+     * with the gate and up weights stacked writes them): the product overwrites the gate half, which the down
+     * projection then reads with a row stride of {@code 2·half}. Touches no other row, so parts may gate disjoint rows
+     * at once.
+     */
+    public static void applyInPlace(FloatBuffer matrix, int first, int rows, int half) {
+        for (int r = first; r < first + rows; r++) {
+            int gate = Math.multiplyExact(r, 2 * half);
+            apply(SharedMemory.at(matrix, gate, half), SharedMemory.at(matrix, gate + half, half), half);
+        }
+    }
+
+    /** {@code g[i] = (v + v·tanh(v)) · u[i]} with {@code v = g[i] / 2}. */
+    private static void gateInPlace(float[] g, float[] u, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = 0.5f * g[i];
+            g[i] = (v + v * RationalTanh.of(v)) * u[i];
         }
     }
 }

@@ -107,6 +107,20 @@ class BlasOpsTest {
     }
 
     @Test
+    void thinProductsMatchTheEngineInPiecesAndWhole() {
+        // {m, n, k}: rows and K not multiples of the pieces; one column (a decode step); 40 and 100 columns (full and
+        // half K chunks); 300 columns (one sgemm)
+        for (int[] size : new int[][] {{100, 32, 1100}, {50, 1, 600}, {70, 40, 513}, {33, 100, 700}, {20, 300, 64}}) {
+            NDArray a = manager.randomNormal(new Shape(size[0], size[2]));
+            NDArray b = manager.randomNormal(new Shape(size[2], size[1]));
+            NDArray c = manager.create(new Shape(size[0], size[1]));
+            ThinProduct.multiply(size[0], size[1], size[2], SharedMemory.floats(a), size[2], SharedMemory.floats(b),
+                    SharedMemory.floats(c));
+            assertClose(a.matMul(b), c, 1e-4f);
+        }
+    }
+
+    @Test
     void rowPartsGiveTheEngineResults() {
         // 700 rows of 96: many chunks below the grain size, spread over the parts
         NDArray x = manager.randomNormal(new Shape(7, 100, 96));

@@ -64,18 +64,17 @@ class BlasProjectionTest {
 
     @Test
     void gatedSiluMatchesTheEngineAndLeavesTheUpHalfAlone() {
-        // 3 rows of 2 x 20000: one row per chunk; 40 rows of 2 x 64: one chunk
+        // 3 rows of 2 x 20000: many loop chunks a row; 40 rows of 2 x 64: less than one
         for (int[] size : new int[][] {{3, 20000}, {40, 64}}) {
             NDArray gateUp = manager.randomNormal(new Shape(size[0], 2L * size[1]));
             NDList halves = gateUp.split(2, 1);
             NDArray gate = halves.get(0).duplicate();
             NDArray up = halves.get(1).duplicate();
             NDArray expected = gate.mul(Activation.sigmoid(gate)).muli(up);
-            try (NDManager views = manager.newSubManager()) {
-                GatedSilu.applyInPlace(SharedMemory.bytes(gateUp), 1, size[0] - 1, size[1], views);
-            }
+            GatedSilu.applyInPlace(SharedMemory.floats(gateUp), 1, size[0] - 1, size[1]);
             NDList after = gateUp.split(2, 1);
-            assertClose(expected.get("1:"), after.get(0).get("1:"), 1e-6f);
+            // the rational tanh is within 4e-7 of the exact one, scaled by |gate · up|
+            assertClose(expected.get("1:"), after.get(0).get("1:"), 1e-5f);
             assertClose(gate.get("0:1"), after.get(0).get("0:1"), 0f); // rows outside the range untouched
             assertClose(up, after.get(1), 0f);
         }

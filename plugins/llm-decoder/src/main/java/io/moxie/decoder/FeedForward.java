@@ -12,7 +12,7 @@ import io.moxie.blas.GatedSilu;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
-import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /** The MLP of one decoder layer, {@code [t, d] -> [t, d]}. Immutable. */
 interface FeedForward {
@@ -61,16 +61,14 @@ interface FeedForward {
             int hidden = down.inputSize();
             NDManager m = n.getManager();
             try (NDArray h = gateUp.apply(n)) { // [t, 2I]
-                ByteBuffer bytes = SharedMemory.bytes(h);
+                FloatBuffer floats = SharedMemory.floats(h);
                 int parts = Parts.count(rows, MIN_ROWS_PER_PART);
                 Parts.run(parts, p -> {
                     int r0 = Parts.bound(rows, p, parts);
-                    try (NDManager views = m.newSubManager()) {
-                        GatedSilu.applyInPlace(bytes, r0, Parts.bound(rows, p + 1, parts) - r0, hidden, views);
-                    }
+                    GatedSilu.applyInPlace(floats, r0, Parts.bound(rows, p + 1, parts) - r0, hidden);
                 });
                 NDArray y = m.create(new Shape(rows, down.outputSize()));
-                down.apply(bytes.asFloatBuffer(), rows, 2 * hidden, SharedMemory.floats(y));
+                down.apply(floats, rows, 2 * hidden, SharedMemory.floats(y));
                 return y;
             }
         }
