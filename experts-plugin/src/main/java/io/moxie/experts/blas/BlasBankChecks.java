@@ -18,19 +18,25 @@ public final class BlasBankChecks {
 
     /** Returns whether an OpenBLAS bank can compute on {@code device}: a CPU, and OpenBLAS loadable on this host. */
     public static boolean supports(Device device) {
-        return !device.isGpu() && OpenBlas.available();
+        return onCpu(device) && OpenBlas.available();
+    }
+
+    // a CPU, not merely "not a GPU": OpenBLAS reads the weights in place, which only host memory allows (an MPS or
+    // other accelerator device would pass a GPU test and then fail in the bank's constructor)
+    private static boolean onCpu(Device device) {
+        return Device.Type.CPU.equals(device.getDeviceType());
     }
 
     /**
      * @param bank the bank's name ({@code grouped-mlp-blas})
      * @param djlBank the bank with the same numbers on DJL ({@code grouped-mlp}), which also runs on GPUs
-     * @throws MoxieException if the component runs on a GPU or the host has no OpenBLAS
+     * @throws MoxieException if the component does not run on the CPU or the host has no OpenBLAS
      */
     public static void require(String bank, String djlBank, ComponentContext context, MoeSpec spec) {
-        if (context.device().isGpu()) {
+        if (!onCpu(context.device())) {
             throw new MoxieException("MoE layer " + spec.layer() + ": expert bank '" + bank + "' runs its GEMMs on "
                     + "OpenBLAS on the CPU, but component '" + context.name() + "' runs on " + context.device()
-                    + "; use '" + djlBank + "', which runs on the GPU");
+                    + "; use '" + djlBank + "', which runs there");
         }
         try {
             OpenBlas.require("MoE layer " + spec.layer() + ": expert bank '" + bank + "'",

@@ -86,10 +86,10 @@ final class BlasSwigluExpertBank implements ExpertBank {
         int pairs = tokens * k;
         // not zeros(): the engine fills an array this size on its OpenMP pool, whose idle workers would then spin on
         // the cores the parts need; each part zeroes its own columns instead
-        NDArray y = scratch.create(new Shape(tokens, dim));
         if (pairs == 0) {
-            return y;
+            return scratch.zeros(new Shape(tokens, dim)); // no token routed (top-0): the experts add nothing
         }
+        NDArray y = scratch.create(new Shape(tokens, dim));
         int[] start = new int[gateUp.length + 1];
         for (int e = 0; e < gateUp.length; e++) {
             start[e + 1] = start[e] + groups.load(e);

@@ -1,6 +1,7 @@
 package io.moxie.blas;
 
 import java.nio.FloatBuffer;
+import java.util.Objects;
 
 /**
  * {@code C = A · B} for a thin {@code B} (a few dozen columns, e.g. the rows one MoE expert receives, transposed), as
@@ -32,6 +33,20 @@ public final class ThinProduct {
      * dense ({@code n} floats a row); element 0 of each buffer is the matrix's first element.
      */
     public static void multiply(int m, int n, int k, FloatBuffer a, int lda, FloatBuffer b, FloatBuffer c) {
+        // OpenBLAS reads and writes these buffers by address: a size mistake must fail here, not corrupt memory
+        if (m < 0 || n < 0 || k < 0 || lda < k) {
+            throw new IllegalArgumentException("product [" + m + " x " + k + "] · [" + k + " x " + n + "] with lda " + lda);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        Objects.checkFromIndexSize(0, (long) (m - 1) * lda + k, a.capacity());
+        Objects.checkFromIndexSize(0, (long) k * n, b.capacity());
+        Objects.checkFromIndexSize(0, (long) m * n, c.capacity());
+        if (k == 0) {
+            c.put(0, new float[m * n]); // what sgemm gives with beta 0; the pieces below would leave C unwritten
+            return;
+        }
         // full K chunks while they leave blocks of at least 2 MIN_ROWS rows (up to 61 columns), else half ones
         int kc = n * (double) K_CHUNK * 2 * MIN_ROWS <= SMALL_LIMIT ? K_CHUNK : K_CHUNK / 2;
         int rows = Math.min(MAX_ROWS, (int) (SMALL_LIMIT / ((double) n * kc)) / MIN_ROWS * MIN_ROWS);

@@ -121,6 +121,26 @@ class BlasOpsTest {
     }
 
     @Test
+    void thinProductsOfEmptySizesAndUndersizedBuffers() {
+        java.nio.FloatBuffer c = SharedMemory.floats(manager.ones(new Shape(3, 4)));
+        java.nio.FloatBuffer empty = SharedMemory.floats(manager.create(new Shape(1)));
+        ThinProduct.multiply(0, 4, 5, empty, 5, empty, c); // no rows, no columns: nothing to do
+        ThinProduct.multiply(3, 0, 5, empty, 5, empty, c);
+        assertEquals(1f, c.get(11));
+        ThinProduct.multiply(3, 4, 0, empty, 0, empty, c); // K = 0: a sum of nothing, as sgemm with beta 0
+        assertArrayEquals(new float[12], copy(c));
+        java.nio.FloatBuffer small = SharedMemory.floats(manager.create(new Shape(10)));
+        assertThrows(IndexOutOfBoundsException.class, () -> ThinProduct.multiply(3, 4, 5, small, 5, small, c));
+        assertThrows(IllegalArgumentException.class, () -> ThinProduct.multiply(3, 4, 5, small, 4, small, c));
+    }
+
+    private static float[] copy(java.nio.FloatBuffer b) {
+        float[] out = new float[b.capacity()];
+        b.get(0, out);
+        return out;
+    }
+
+    @Test
     void rowPartsGiveTheEngineResults() {
         // 700 rows of 96: many chunks below the grain size, spread over the parts
         NDArray x = manager.randomNormal(new Shape(7, 100, 96));
