@@ -108,7 +108,17 @@ final class PipelineCompiler {
                                        List<Device> expertDevices) {
         List<Device> on = (expertDevices == null ? List.of(stageDevice) : expertDevices).stream()
                 .map(devices::computeDevice).distinct().toList();
-        return ImplementationChoice.choose(registry, kind, kind == ComponentKind.ROUTER ? s.router() : s.experts(), on);
+        return ImplementationChoice.choose(registry, kind, s.implementations(kind), on);
+    }
+
+    /**
+     * Picks the stage's router or expert bank from its list as compiling it now would, so that deciding whether a
+     * deployed pipeline can still be built uses the compiler's rule.
+     *
+     * @throws PipelineDefinitionException if the stage's placement is invalid
+     */
+    ImplementationChoice choose(ComponentKind kind, StageDefinition s, String where) {
+        return choose(kind, s, placement(s, where), expertPlacement(s, where));
     }
 
     /**
