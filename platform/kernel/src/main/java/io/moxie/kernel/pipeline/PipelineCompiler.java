@@ -82,7 +82,8 @@ final class PipelineCompiler {
                 Provider r = stage.providers.get(ComponentKind.ROUTER + ":" + router.name());
                 Provider e = stage.providers.get(ComponentKind.EXPERTS + ":" + experts.name());
                 infos.add(new VersionInfo.StageInfo(s.name(), provider.describe(),
-                        r == null ? null : r.describe(), e == null ? null : e.describe()));
+                        r == null ? null : r.describe(), e == null ? null : e.describe(),
+                        r == null ? null : r.name(), e == null ? null : e.name()));
             }
             for (Map.Entry<String, String> out : def.outputs().entrySet()) {
                 if (!out.getValue().endsWith("*") && !produced.containsKey(out.getValue())) {
