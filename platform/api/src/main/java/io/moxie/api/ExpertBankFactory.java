@@ -17,7 +17,8 @@ public interface ExpertBankFactory {
      * on, as {@link ComponentContext#device()} will say). When a stage lists several implementations, the kernel
      * skips those that answer false and builds the next one, so a CPU-only bank can come first in a list whose
      * fallback also runs on GPUs. An implementation named alone is built regardless, and its {@link #create} reports
-     * why it cannot run. Called while pipelines are compiled: answer quickly, without allocating device memory.
+     * why it cannot run. Called while pipelines are compiled: answer quickly, without allocating device memory. An
+     * exception counts as false, and its message is reported if no listed implementation can serve.
      *
      * @return true by default: the bank runs wherever DJL does
      */

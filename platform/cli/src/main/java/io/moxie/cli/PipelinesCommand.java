@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -68,11 +69,13 @@ final class PipelinesCommand implements Runnable {
             }
             for (StageInfo s : p.getStagesList()) {
                 out.println("  stage  " + s.getName() + ": " + (s.getKindProvider().isEmpty() ? s.getKind() : s.getKindProvider()));
-                if (!s.getRouter().isEmpty()) {
-                    out.println("         router  " + implementation(s.getRouter(), s.getRouterProvider()));
+                if (!s.getRouter().isEmpty() || s.getRouterPreferenceCount() > 0) {
+                    out.println("         router  "
+                            + implementation(s.getRouter(), s.getRouterProvider(), s.getRouterPreferenceList()));
                 }
-                if (!s.getExperts().isEmpty()) {
-                    out.println("         experts " + implementation(s.getExperts(), s.getExpertsProvider()));
+                if (!s.getExperts().isEmpty() || s.getExpertsPreferenceCount() > 0) {
+                    out.println("         experts "
+                            + implementation(s.getExperts(), s.getExpertsProvider(), s.getExpertsPreferenceList()));
                 }
                 if (!s.getConfigMap().isEmpty()) {
                     out.println("         config  " + s.getConfigMap());
@@ -85,13 +88,13 @@ final class PipelinesCommand implements Runnable {
 
     /**
      * The implementation a stage runs (its provider), and the preference list it was chosen from when the definition
-     * lists several; the definition alone when nothing serves.
+     * lists several; what the definition names when nothing serves.
      */
-    private static String implementation(String defined, String running) {
-        if (running.isEmpty()) {
-            return defined;
+    private static String implementation(String chosen, String provider, List<String> preference) {
+        if (provider.isEmpty()) {
+            return chosen.isEmpty() ? String.join(", ", preference) : chosen;
         }
-        return defined.contains(",") ? running + ", chosen from [" + defined + "]" : running;
+        return preference.size() > 1 ? provider + ", chosen from " + preference : provider;
     }
 
     @Command(name = "apply", mixinStandardHelpOptions = true,

@@ -129,6 +129,14 @@ class RemoteCommandsTest {
         assertTrue(list.out().contains("moe") && list.out().contains("READY"), list.out());
         Result show = run("pipelines", "show", "moe", "--target", target);
         assertTrue(show.out().contains("router  first (gateway tests"), show.out());
+        assertFalse(show.out().contains("chosen from"), "one name, no list to choose from: " + show.out());
+
+        Path listing = Files.writeString(work.resolve("preferring.yaml"), TestPipelines.moe("preferring", "[not-installed, last]"));
+        assertEquals(0, admin("pipelines", "apply", listing.toString()).code());
+        Result chosen = run("pipelines", "show", "preferring", "--target", target);
+        assertTrue(chosen.out().contains("router  last (gateway tests")
+                && chosen.out().contains(", chosen from [not-installed, last]"), chosen.out());
+        assertEquals(0, admin("pipelines", "delete", "preferring").code());
 
         Path yaml = Files.writeString(work.resolve("cli.yaml"), TestPipelines.identity("from-cli", "float32", 1, false));
         Result apply = admin("pipelines", "apply", yaml.toString());

@@ -80,6 +80,7 @@ class NativeApiTest {
         assertEquals("mix", moe.getStages(0).getName());
         assertEquals("moe-scale", moe.getStages(0).getKind());
         assertEquals("first", moe.getStages(0).getRouter());
+        assertEquals(List.of("first"), moe.getStages(0).getRouterPreferenceList());
         assertTrue(moe.getStages(0).getRouterProvider().startsWith("first (gateway tests"), moe.getStages(0).getRouterProvider());
         assertEquals("scaled", moe.getStages(0).getExperts());
         assertEquals("x", moe.getInputs(0).getName());
@@ -96,7 +97,8 @@ class NativeApiTest {
                 .setYaml(TestPipelines.moe("preferring", "[not-installed, last]")).build());
         assertEquals("READY", info.getState(), info.getLastError());
         PipelineInfo shown = fx.moxie().describePipeline(DescribePipelineRequest.newBuilder().setName("preferring").build());
-        assertEquals("not-installed, last", shown.getStages(0).getRouter());
+        assertEquals("last", shown.getStages(0).getRouter(), "the implementation that runs");
+        assertEquals(List.of("not-installed", "last"), shown.getStages(0).getRouterPreferenceList());
         assertTrue(shown.getStages(0).getRouterProvider().startsWith("last (gateway tests"),
                 shown.getStages(0).getRouterProvider());
         assertTrue(shown.getDefinition().contains("router: [not-installed, last]"), shown.getDefinition());

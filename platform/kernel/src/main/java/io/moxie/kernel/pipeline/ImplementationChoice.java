@@ -42,9 +42,9 @@ record ImplementationChoice(ComponentKind kind, List<String> listed, Provider ch
                 reasons.add("'" + name + "' is not installed");
                 continue;
             }
-            Device unsupported = listed.size() == 1 ? null : unsupported(p, devices);
+            String unsupported = listed.size() == 1 ? null : unsupported(p, devices);
             if (unsupported != null) {
-                reasons.add("'" + name + "' does not run on " + unsupported);
+                reasons.add("'" + name + "'" + unsupported);
                 continue;
             }
             return new ImplementationChoice(kind, listed, p, null);
@@ -56,12 +56,26 @@ record ImplementationChoice(ComponentKind kind, List<String> listed, Provider ch
         return new ImplementationChoice(kind, listed, null, refusal);
     }
 
-    private static Device unsupported(Provider p, List<Device> devices) {
+    /**
+     * Returns why the provider cannot serve on one of the devices (the text after its quoted name), or null if it
+     * can. A plugin's {@code supports} that throws counts as "no": the choice runs on the swap thread, where an
+     * exception would end the reconcile without a word and leave the pipeline as it was.
+     */
+    private static String unsupported(Provider p, List<Device> devices) {
         if (p.kind() != ComponentKind.EXPERTS) {
             return null;
         }
         ExpertBankFactory factory = p.factoryAs(ExpertBankFactory.class);
-        return devices.stream().filter(d -> !factory.supports(d)).findFirst().orElse(null);
+        for (Device d : devices) {
+            try {
+                if (!factory.supports(d)) {
+                    return " does not run on " + d;
+                }
+            } catch (RuntimeException e) {
+                return ": supports() failed: " + e.getMessage();
+            }
+        }
+        return null;
     }
 
     /**

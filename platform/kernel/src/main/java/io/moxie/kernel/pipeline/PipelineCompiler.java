@@ -82,7 +82,8 @@ final class PipelineCompiler {
                 Provider r = stage.providers.get(ComponentKind.ROUTER + ":" + router.name());
                 Provider e = stage.providers.get(ComponentKind.EXPERTS + ":" + experts.name());
                 infos.add(new VersionInfo.StageInfo(s.name(), provider.describe(),
-                        r == null ? null : r.describe(), e == null ? null : e.describe()));
+                        r == null ? null : r.describe(), e == null ? null : e.describe(),
+                        r == null ? null : r.name(), e == null ? null : e.name()));
             }
             for (Map.Entry<String, String> out : def.outputs().entrySet()) {
                 if (!out.getValue().endsWith("*") && !produced.containsKey(out.getValue())) {
@@ -108,7 +109,17 @@ final class PipelineCompiler {
                                        List<Device> expertDevices) {
         List<Device> on = (expertDevices == null ? List.of(stageDevice) : expertDevices).stream()
                 .map(devices::computeDevice).distinct().toList();
-        return ImplementationChoice.choose(registry, kind, kind == ComponentKind.ROUTER ? s.router() : s.experts(), on);
+        return ImplementationChoice.choose(registry, kind, s.implementations(kind), on);
+    }
+
+    /**
+     * Picks the stage's router or expert bank from its list as compiling it now would, so that deciding whether a
+     * deployed pipeline can still be built uses the compiler's rule.
+     *
+     * @throws PipelineDefinitionException if the stage's placement is invalid
+     */
+    ImplementationChoice choose(ComponentKind kind, StageDefinition s, String where) {
+        return choose(kind, s, placement(s, where), expertPlacement(s, where));
     }
 
     /**

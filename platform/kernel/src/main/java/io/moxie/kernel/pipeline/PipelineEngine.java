@@ -501,7 +501,8 @@ public final class PipelineEngine implements AutoCloseable {
     /**
      * Brings a pipeline in line with the installed components. A version whose component disappeared keeps serving
      * for the replacement grace (a bundle update unregisters before it registers again); then, if its preference list
-     * has another entry installed, the pipeline is rebuilt with that one, else it is unavailable.
+     * has another entry that can run on the stage's devices, the pipeline is rebuilt with that one, else it is
+     * unavailable.
      */
     private void reconcile(Handle h) {
         if (handles.get(h.name) != h) {
@@ -511,10 +512,11 @@ public final class PipelineEngine implements AutoCloseable {
         CompiledPipeline current = h.current.get();
         if (current == null && !missing.isEmpty()) {
             h.state = PipelineStatus.State.UNAVAILABLE;
-            h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides";
+            h.lastError = String.join("; ", missing);
             return;
         }
-        if (!missing.isEmpty() || current != null && usesVanished(current)) {
+        boolean vanished = current != null && usesVanished(current);
+        if (!missing.isEmpty() || vanished) {
             long now = System.nanoTime();
             if (h.missingSinceNanos < 0) {
                 h.missingSinceNanos = now;
@@ -525,11 +527,7 @@ public final class PipelineEngine implements AutoCloseable {
                 return; // a later scheduled check decides
             }
             if (!missing.isEmpty()) {
-                h.current.set(null);
-                h.state = PipelineStatus.State.UNAVAILABLE;
-                h.lastError = "needs " + String.join(", ", missing) + ", which no installed plugin provides any more";
-                LOG.warn("pipeline {}: {}; version {} retired", h.name, h.lastError, current.info().version());
-                retire(current);
+                unavailable(h, current, String.join("; ", missing));
                 return;
             }
             LOG.info("pipeline {}: a component of version {} is gone; rebuilding with the next one its stage lists",
@@ -540,9 +538,22 @@ public final class PipelineEngine implements AutoCloseable {
             try {
                 rebuild(h, h.definition);
             } catch (RuntimeException e) {
-                // reported by rebuild; the old version, if any, keeps serving
+                // reported by rebuild. The old version keeps serving only if all it runs is still installed: one
+                // whose plugin is gone must not serve from it
+                if (vanished) {
+                    unavailable(h, current, e.getMessage());
+                }
             }
         }
+    }
+
+    /** Takes the version out of service for good: the pipeline is unavailable until a rebuild succeeds. */
+    private void unavailable(Handle h, CompiledPipeline current, String why) {
+        h.current.set(null);
+        h.state = PipelineStatus.State.UNAVAILABLE;
+        h.lastError = why;
+        LOG.warn("pipeline {}: {}; version {} retired", h.name, why, current.info().version());
+        retire(current);
     }
 
     /** Returns whether the version uses a component whose name no installed plugin provides any more. */
@@ -562,19 +573,27 @@ public final class PipelineEngine implements AutoCloseable {
     }
 
     /**
-     * What the definition needs that no plugin provides: a stage kind, or a router or expert bank list none of whose
-     * entries is installed (one installed entry is enough: the stage falls back to it).
+     * Why the definition cannot be built with what is installed, one reason per stage kind that is not installed and
+     * per router or expert bank list none of whose entries can serve. An entry that is installed but does not run on
+     * the stage's devices does not count, by the rule the compiler chooses with: it would not be built.
      */
     private List<String> missing(PipelineDefinition def) {
         Set<String> missing = new LinkedHashSet<>();
         for (StageDefinition s : def.stages()) {
+            String where = "stage '" + s.name() + "'";
             if (registry.find(ComponentKind.STAGE, s.kind()).isEmpty()) {
-                missing.add(ComponentKind.STAGE.label() + " '" + s.kind() + "'");
+                missing.add(where + ": no installed plugin provides the " + ComponentKind.STAGE.label() + " kind '" + s.kind()
+                        + "'");
             }
             for (ComponentKind kind : List.of(ComponentKind.ROUTER, ComponentKind.EXPERTS)) {
-                List<String> listed = kind == ComponentKind.ROUTER ? s.router() : s.experts();
-                if (!listed.isEmpty() && listed.stream().allMatch(name -> registry.find(kind, name).isEmpty())) {
-                    missing.add(kind.label() + " '" + String.join("' or '", listed) + "'");
+                ImplementationChoice choice;
+                try {
+                    choice = compiler.choose(kind, s, "pipeline '" + def.name() + "', " + where);
+                } catch (PipelineDefinitionException invalidPlacement) {
+                    continue; // not a missing component: building the definition reports it
+                }
+                if (choice.chosen() == null && choice.refusal() != null) {
+                    missing.add(where + ": " + choice.refusal());
                 }
             }
         }

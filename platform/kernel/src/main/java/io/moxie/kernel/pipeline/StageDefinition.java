@@ -1,5 +1,6 @@
 package io.moxie.kernel.pipeline;
 
+import io.moxie.kernel.registry.ComponentKind;
 import java.util.List;
 import java.util.Map;
 
@@ -23,6 +24,19 @@ public record StageDefinition(String name, String kind, String model, List<Strin
         experts = experts == null ? List.of() : List.copyOf(experts);
         inputs = Map.copyOf(inputs);
         config = Map.copyOf(config);
+    }
+
+    /**
+     * Returns the stage's list for a router or expert bank ({@link #router} or {@link #experts}).
+     *
+     * @throws IllegalArgumentException for {@link ComponentKind#STAGE}: a stage names its own kind, not a list
+     */
+    public List<String> implementations(ComponentKind kind) {
+        return switch (kind) {
+            case ROUTER -> router;
+            case EXPERTS -> experts;
+            case STAGE -> throw new IllegalArgumentException("a stage lists no " + kind.label() + " implementations");
+        };
     }
 
     /** Returns a copy that uses exactly this router implementation (a swap names one, replacing any list). */

@@ -22,8 +22,11 @@ public record VersionInfo(String pipeline, int version, List<StageInfo> stages, 
      * @param kind its kind, with the provider that built it
      * @param router the router implementation and provider, or null when the stage has no MoE layer
      * @param experts the expert bank implementation and provider, or null
+     * @param routerImplementation the name of the router implementation {@code router} describes, or null
+     * @param expertsImplementation the name of the expert bank implementation {@code experts} describes, or null
      */
-    public record StageInfo(String name, String kind, String router, String experts) {
+    public record StageInfo(String name, String kind, String router, String experts, String routerImplementation,
+                            String expertsImplementation) {
     }
 
     /** Returns the stage called {@code name}. */

@@ -2,6 +2,7 @@ package io.moxie.kernel.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +71,19 @@ class PreferredImplementationTest {
         public ExpertBank create(ComponentContext context, MoeSpec spec) {
             builtOn.add(context.device());
             return linear.create(context, spec);
+        }
+    }
+
+    /** Supports every device, and fails to build, as a bank whose weights do not fit it would. */
+    static final class BrokenExperts implements ExpertBankFactory {
+        @Override
+        public String name() {
+            return "broken";
+        }
+
+        @Override
+        public ExpertBank create(ComponentContext context, MoeSpec spec) {
+            throw new IllegalStateException("broken on purpose");
         }
     }
 
@@ -215,5 +229,71 @@ class PreferredImplementationTest {
         engine.deploy(def).get();
         assertTrue(engine.status("p").version().stage("s").router().startsWith("test-topk "),
                 engine.status("p").version().toString());
+    }
+
+    @Test
+    void whenTheRemovedChoiceLeavesOnlyEntriesThatDoNotRunOnTheDeviceThePipelineIsUnavailable() throws Exception {
+        Provider preferred = registry.register(ComponentKind.EXPERTS, cpuOnly, "vendor plugin");
+        registry.register(ComponentKind.EXPERTS, gpuOnly, "test");
+        engine.deploy(pipeline("[cpu-only, gpu-only]")).get();
+        assertEquals("cpu-only", running());
+
+        registry.remove(preferred);
+        await(() -> engine.status("p").state() == PipelineStatus.State.UNAVAILABLE,
+                "the version of the removed plugin stops serving after the grace");
+        PipelineStatus status = engine.status("p");
+        assertNull(status.version(), "nothing serves from a plugin that is gone");
+        assertTrue(status.lastError().contains("stage 's'")
+                && status.lastError().contains("'cpu-only' is not installed")
+                && status.lastError().contains("'gpu-only' does not run on cpu()"), status.lastError());
+        assertThrows(PipelineUnavailableException.class, this::infer);
+        assertTrue(gpuOnly.builtOn.isEmpty(), "never built: " + gpuOnly.builtOn);
+
+        registry.register(ComponentKind.EXPERTS, cpuOnly, "vendor plugin, reinstalled");
+        await(() -> engine.status("p").state() == PipelineStatus.State.READY, "it serves again when its plugin returns");
+        assertEquals("cpu-only", running());
+    }
+
+    @Test
+    void whenTheRebuildAfterARemovalFailsTheOldVersionIsRetired() throws Exception {
+        Provider preferred = registry.register(ComponentKind.EXPERTS, cpuOnly, "vendor plugin");
+        registry.register(ComponentKind.EXPERTS, new BrokenExperts(), "test");
+        engine.deploy(pipeline("[cpu-only, broken]")).get();
+
+        registry.remove(preferred);
+        await(() -> engine.status("p").state() == PipelineStatus.State.UNAVAILABLE,
+                "the failed rebuild to take the pipeline out of service");
+        assertNull(engine.status("p").version());
+        assertTrue(engine.status("p").lastError().contains("broken on purpose"), engine.status("p").lastError());
+        assertThrows(PipelineUnavailableException.class, this::infer);
+    }
+
+    @Test
+    void aSupportsThatThrowsCountsAsUnsupportedAndIsReported() throws Exception {
+        NamedExperts flaky = new NamedExperts("flaky", d -> {
+            throw new IllegalStateException("no driver");
+        });
+        registry.register(ComponentKind.EXPERTS, flaky, "test");
+        registry.register(ComponentKind.EXPERTS, portable, "test");
+        engine.deploy(pipeline("[flaky, portable]")).get();
+        assertEquals("portable", running());
+        assertTrue(flaky.builtOn.isEmpty());
+
+        Exception e = assertThrows(Exception.class, () -> engine.deploy(pipeline("[flaky, gpu-only]")).get());
+        String message = PipelineEngine.unwrap(e).getMessage();
+        assertTrue(message.contains("'flaky': supports() failed: no driver"), message);
+    }
+
+    @Test
+    void aSupportsThatThrowsDoesNotStopReconciling() throws Exception {
+        registry.register(ComponentKind.EXPERTS, portable, "test");
+        engine.deploy(pipeline("[flaky, cpu-only, portable]")).get();
+        registry.register(ComponentKind.EXPERTS, new NamedExperts("flaky", d -> {
+            throw new IllegalStateException("no driver");
+        }), "late plugin");
+        // every reconcile from now on asks flaky first: it must go on to take up the next arrival
+        registry.register(ComponentKind.EXPERTS, cpuOnly, "later plugin");
+        await(() -> engine.status("p").version().version() == 2, "cpu-only is taken up");
+        assertEquals("cpu-only", running());
     }
 }

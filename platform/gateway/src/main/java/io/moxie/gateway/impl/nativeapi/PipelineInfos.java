@@ -33,23 +33,24 @@ final class PipelineInfos {
             if (stage.model() != null) {
                 st.setModel(stage.model());
             }
-            // as the definition names them: one implementation, or the preference list (the provider says which runs)
-            if (!stage.router().isEmpty()) {
-                st.setRouter(String.join(", ", stage.router()));
-            }
-            if (!stage.experts().isEmpty()) {
-                st.setExperts(String.join(", ", stage.experts()));
-            }
+            st.addAllRouterPreference(stage.router()).addAllExpertsPreference(stage.experts());
             new TreeMap<>(stage.config()).forEach((k, val) -> st.putConfig(k, String.valueOf(val)));
             VersionInfo.StageInfo running = running(v, stage.name());
             if (running != null) {
                 st.setKindProvider(running.kind());
                 if (running.router() != null) {
-                    st.setRouterProvider(running.router());
+                    st.setRouter(running.routerImplementation()).setRouterProvider(running.router());
                 }
                 if (running.experts() != null) {
-                    st.setExpertsProvider(running.experts());
+                    st.setExperts(running.expertsImplementation()).setExpertsProvider(running.experts());
                 }
+            }
+            // nothing of the stage's runs: a single name is still what it would run, a list says nothing until chosen
+            if (st.getRouter().isEmpty() && stage.router().size() == 1) {
+                st.setRouter(stage.router().get(0));
+            }
+            if (st.getExperts().isEmpty() && stage.experts().size() == 1) {
+                st.setExperts(stage.experts().get(0));
             }
             b.addStages(st);
         }
