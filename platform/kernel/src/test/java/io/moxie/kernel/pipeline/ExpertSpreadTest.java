@@ -207,7 +207,7 @@ class ExpertSpreadTest {
         models.close();
     }
 
-    private static float[] normal(Random r, int n) {
+    static float[] normal(Random r, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (r.nextGaussian() / Math.sqrt(D));

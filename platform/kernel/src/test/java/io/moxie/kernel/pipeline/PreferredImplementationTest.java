@@ -108,14 +108,6 @@ class PreferredImplementationTest {
         models.close();
     }
 
-    private static float[] normal(Random r, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (r.nextGaussian() / Math.sqrt(D));
-        }
-        return v;
-    }
-
     private static PipelineDefinition pipeline(String experts) {
         return new PipelineYaml().parse("""
                 name: p
@@ -132,7 +124,7 @@ class PreferredImplementationTest {
     }
 
     private float[] infer() {
-        float[] x = normal(new Random(5), 3 * D);
+        float[] x = ExpertSpreadTest.normal(new Random(5), 3 * D);
         return engine.infer("p", InferenceRequest.of(Map.of("x", HostTensor.ofFloats(x, 3, D))))
                 .outputs().get("y").toFloatArray();
     }
