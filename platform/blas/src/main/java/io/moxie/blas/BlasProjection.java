@@ -6,7 +6,8 @@ import java.nio.FloatBuffer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
- * {@code y = x · Wᵀ} (no bias) on OpenBLAS, {@code W [out, in]} used as the checkpoint stores it: a decoder's
+ * {@code y = x · Wᵀ} (no bias) on OpenBLAS, {@code W [out, in]} used as the checkpoint stores it ({@link #of}) or
+ * transposed where that reads faster ({@link #fastestLayout}): a decoder's
  * projections, whose decode steps multiply a single row. One row is a matrix-vector product ({@code sgemv}), which
  * reads the weight once; a one-row {@code sgemm} would first pack the whole weight into a copy, about twice the
  * memory traffic of a step that is bound by it. Several rows run as {@code sgemm} ({@code CblasTrans}).

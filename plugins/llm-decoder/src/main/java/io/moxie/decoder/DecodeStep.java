@@ -30,6 +30,11 @@ final class DecodeStep {
      */
     NDArray apply(NDArray row, ForwardPass pass) {
         int position = Math.toIntExact(pass.start());
+        if (position >= pass.cache().capacity()) {
+            // the layers write in place: past the end they would overwrite the next kv head's keys
+            throw new IllegalStateException("KV cache of " + pass.cache().capacity()
+                    + " positions cannot hold position " + position);
+        }
         float[] h = row.toFloatArray();
         NDManager m = pass.manager();
         int heads = config.numHeads();
