@@ -385,7 +385,9 @@ public final class LlmBench {
                 }
             }));
             rows.add(new Interleaved.Candidate("reference GEMVs", () -> peer.call("gemv")));
-            List<BlasProjection> blasGemvs = gemvs.stream().map(wx -> BlasProjection.of(wx[0])).toList();
+            // in the layout the decoder reads them in (a copy: the DJL floor above keeps the weights as stored)
+            List<BlasProjection> blasGemvs = gemvs.stream()
+                    .map(wx -> BlasProjection.fastestLayout(wx[0].duplicate())).toList();
             rows.add(new Interleaved.Candidate("Moxie GEMVs (OpenBLAS)", () -> {
                 for (int i = 0; i < gemvs.size(); i++) {
                     linear(gemvs.get(i)[1], blasGemvs.get(i));

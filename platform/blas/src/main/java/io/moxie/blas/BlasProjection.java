@@ -6,7 +6,8 @@ import java.nio.FloatBuffer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
- * {@code y = x · Wᵀ} (no bias) on OpenBLAS, {@code W [out, in]} used as the checkpoint stores it: a decoder's
+ * {@code y = x · Wᵀ} (no bias) on OpenBLAS, {@code W [out, in]} used as the checkpoint stores it ({@link #of}) or
+ * transposed where that reads faster ({@link #fastestLayout}): a decoder's
  * projections, whose decode steps multiply a single row. One row is a matrix-vector product ({@code sgemv}), which
  * reads the weight once; a one-row {@code sgemm} would first pack the whole weight into a copy, about twice the
  * memory traffic of a step that is bound by it. Several rows run as {@code sgemm} ({@code CblasTrans}).
@@ -31,11 +32,14 @@ public final class BlasProjection {
     private final FloatBuffer weight;
     private final int in;
     private final int out;
+    // whether the weight is stored transposed, [in, out]
+    private final boolean transposed;
 
-    private BlasProjection(FloatBuffer weight, int in, int out) {
+    private BlasProjection(FloatBuffer weight, int in, int out, boolean transposed) {
         this.weight = weight;
         this.in = in;
         this.out = out;
+        this.transposed = transposed;
     }
 
     /** Returns the map of a float32 CPU weight {@code [out, in]}. */
@@ -45,7 +49,37 @@ public final class BlasProjection {
             throw new IllegalArgumentException("projection weight must be [out, in], got " + shape);
         }
         return new BlasProjection(SharedMemory.floats(weight), Math.toIntExact(shape.get(1)),
-                Math.toIntExact(shape.get(0)));
+                Math.toIntExact(shape.get(0)), false);
+    }
+
+    /**
+     * Returns the map of a float32 CPU weight {@code [out, in]} in the layout whose one-row product is faster: as
+     * stored ({@link #of}) when {@code out <= in}, otherwise a transposed copy {@code [in, out]}, a new array in
+     * {@code weight}'s manager, and then {@code weight} is closed (the caller hands it over). OpenBLAS'
+     * row-major {@code sgemv} over a wide, short weight (dot products of rows of 512) read the decode bench's weights
+     * at about 13 GB/s, the transposed product (column updates) at about 21 GB/s: 8 copies of 2752x512 took 3.2-3.4 ms
+     * against 1.7-2.0 ms, of 1536x512 1.2-1.4 ms against 0.8 ms; of 512x1376 it was slower (0.76-0.82 ms against
+     * 0.89-0.93 ms), hence only {@code out > in} (2026-11-28, load 1.5-1.7).
+     */
+    public static BlasProjection fastestLayout(NDArray weight) {
+        Shape shape = weight.getShape();
+        if (shape.dimension() != 2 || shape.get(0) <= shape.get(1)) {
+            return of(weight);
+        }
+        int out = Math.toIntExact(shape.get(0));
+        int in = Math.toIntExact(shape.get(1));
+        FloatBuffer w = SharedMemory.floats(weight);
+        NDArray copy = weight.getManager().create(new Shape(in, out));
+        FloatBuffer t = SharedMemory.floats(copy);
+        float[] row = new float[in];
+        for (int o = 0; o < out; o++) {
+            w.get((int) ((long) o * in), row, 0, in);
+            for (int i = 0; i < in; i++) {
+                t.put((int) ((long) i * out + o), row[i]);
+            }
+        }
+        weight.close();
+        return new BlasProjection(t, in, out, true);
     }
 
     public int inputSize() {
@@ -97,6 +131,12 @@ public final class BlasProjection {
         if (c1 == c0) {
             return;
         }
+        if (transposed) {
+            openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans, in, c1 - c0,
+                    1f, SharedMemory.at(weight, c0), out, SharedMemory.at(x, 0, in), 1,
+                    0f, SharedMemory.at(y, c0, c1 - c0), 1);
+            return;
+        }
         openblas_nolapack.cblas_sgemv(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans, c1 - c0, in,
                 1f, SharedMemory.at(weight, (long) c0 * in, (long) (c1 - c0) * in), in, SharedMemory.at(x, 0, in), 1,
                 0f, SharedMemory.at(y, c0, c1 - c0), 1);
@@ -108,6 +148,11 @@ public final class BlasProjection {
             return;
         }
         int width = c1 - c0;
+        if (transposed) {
+            OpenBlas.gemmNN(rows, width, in, 1f, x, stride, SharedMemory.at(weight, c0), out,
+                    0f, SharedMemory.at(y, c0, (long) (rows - 1) * out + width), out);
+            return;
+        }
         OpenBlas.gemmNT(rows, width, in, 1f, x, stride, SharedMemory.at(weight, (long) c0 * in, (long) width * in), in,
                 0f, SharedMemory.at(y, c0, (long) (rows - 1) * out + width), out);
     }
@@ -115,6 +160,11 @@ public final class BlasProjection {
     /** Rows {@code [r0, r1)} of {@code y}, all columns. */
     private void rows(FloatBuffer x, int stride, FloatBuffer y, int r0, int r1) {
         if (r1 == r0) {
+            return;
+        }
+        if (transposed) {
+            OpenBlas.gemmNN(r1 - r0, out, in, 1f, SharedMemory.rows(x, r0, r1 - r0, stride), stride, weight, out,
+                    0f, SharedMemory.rows(y, r0, r1 - r0, out), out);
             return;
         }
         OpenBlas.gemmNT(r1 - r0, out, in, 1f, SharedMemory.rows(x, r0, r1 - r0, stride), stride, weight, in,

@@ -46,6 +46,24 @@ class BlasProjectionTest {
     }
 
     @Test
+    void fastestLayoutMatchesTheEngineForOneRowManyRowsAndNarrowMaps() {
+        // wide maps transposed (one row over outputs, several rows over columns and over rows), a tall one as stored
+        for (int[] size : new int[][] {{1, 9000, 512}, {1, 1537, 511}, {1, 70, 3}, {16, 513, 96}, {300, 48, 33},
+            {2, 3, 4}, {3, 33, 700}}) {
+            NDArray x = manager.randomNormal(new Shape(size[0], size[2]));
+            NDArray w = manager.randomNormal(new Shape(size[1], size[2]));
+            NDArray expected = Linear.linear(x, w).singletonOrThrow();
+            assertClose(expected, BlasProjection.fastestLayout(w).apply(x), 1e-4f);
+        }
+        NDArray wide = manager.randomNormal(new Shape(5, 2 * 80));
+        NDArray w = manager.randomNormal(new Shape(96, 80));
+        NDArray expected = Linear.linear(wide.get(":, 0:80"), w).singletonOrThrow();
+        NDArray y = manager.create(new Shape(5, 96));
+        BlasProjection.fastestLayout(w).apply(SharedMemory.floats(wide), 5, 2 * 80, SharedMemory.floats(y));
+        assertClose(expected, y, 1e-4f);
+    }
+
+    @Test
     void projectionReadsAStridedInputInPlace() {
         for (int rows : new int[] {1, 5, 130}) {
             NDArray wide = manager.randomNormal(new Shape(rows, 2 * 80));

@@ -43,6 +43,15 @@ final class Attention {
         this.splits = new long[] {heads, heads + kvHeads};
     }
 
+    /** Returns the fused q/k/v projection, or null when q, k and v are separate. */
+    Projection qkv() {
+        return qkv;
+    }
+
+    Projection out() {
+        return out;
+    }
+
     /** Attends {@code a [t, d]} (the normalised residual) and returns {@code o [t, d]} in the pass's scope. */
     NDArray forward(NDArray a, ForwardPass pass) {
         long t = pass.tokens();

@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
  * obtained from the context, so their router and expert bank are whatever the pipeline chose. All weights live in the
  * component's manager; requests only ever use them as right-hand operands or through {@code get(manager, ...)}, so
  * nothing a request computes lands there. On the CPU the dense projections and {@code lm_head} run on OpenBLAS
- * ({@link Projection#dense}, {@link FeedForward#dense}), on DJL elsewhere. Immutable, hence thread-safe.
+ * ({@link Projection#dense}, {@link FeedForward#dense}), on DJL elsewhere; when every layer does, a decode step's
+ * layers run as one {@link DecodeStep} without engine operations. Immutable, hence thread-safe.
  */
 final class DecoderModel {
     private final DecoderConfig config;
@@ -31,6 +32,8 @@ final class DecoderModel {
     private final RmsNorm finalNorm;
     private final DecoderLayer[] layers;
     private final Rope rope;
+    // the layers of a decode step without engine operations, or null when some layer cannot run that way
+    private final DecodeStep decodeStep;
 
     private DecoderModel(DecoderConfig config, NDArray embedding, UnaryOperator<NDArray> lmHead, RmsNorm finalNorm,
                          DecoderLayer[] layers, Rope rope) {
@@ -40,6 +43,19 @@ final class DecoderModel {
         this.finalNorm = finalNorm;
         this.layers = layers;
         this.rope = rope;
+        this.decodeStep = decodeStep(config, layers, rope);
+    }
+
+    /** Returns the fused decode step of {@code layers}, or null unless every one of them has one. */
+    static DecodeStep decodeStep(DecoderConfig config, DecoderLayer[] layers, Rope rope) {
+        DecodeLayer[] fused = new DecodeLayer[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            fused[i] = layers[i].decodeLayer(i, config);
+            if (fused[i] == null) {
+                return null;
+            }
+        }
+        return new DecodeStep(config, fused, rope.inverseFrequencies());
     }
 
     /**
@@ -155,6 +171,10 @@ final class DecoderModel {
      * @return the residual stream after the last layer, in the pass's scope
      */
     NDArray layers(NDArray h, ForwardPass pass, ObjIntConsumer<NDArray> afterLayer) {
+        if (decodeStep != null && afterLayer == null && pass.tokens() == 1 && pass.cache() != null
+                && pass.mask() == null) {
+            return decodeStep.apply(h, pass);
+        }
         NDArray x = h;
         for (int i = 0; i < layers.length; i++) {
             x = layers[i].forward(x, pass);

@@ -21,13 +21,15 @@ interface FeedForward {
     NDArray forward(NDArray n, ForwardPass pass);
 
     /**
-     * Llama's dense SwiGLU MLP: on OpenBLAS when the weights are on the CPU and OpenBLAS loads, on DJL otherwise.
+     * Llama's dense SwiGLU MLP: on OpenBLAS when the weights are on the CPU and OpenBLAS loads (each weight in its
+     * faster layout, {@link BlasProjection#fastestLayout}, which takes it over), on DJL otherwise.
      *
      * @param gateUp {@code [2I, d]} float32 (gate rows first), owned by the component's manager
      * @param down {@code [d, I]} float32
      */
     static FeedForward dense(NDArray gateUp, NDArray down) {
-        return OpenBlas.availableFor(gateUp) ? new Blas(BlasProjection.of(gateUp), BlasProjection.of(down))
+        return OpenBlas.availableFor(gateUp)
+                ? new Blas(BlasProjection.fastestLayout(gateUp), BlasProjection.fastestLayout(down))
                 : new Dense(gateUp, down);
     }
 

@@ -21,7 +21,10 @@ final class ForwardPass {
     private final long start;
     private final long tokens;
     private final KvCache cache;
-    private final Rope.Tables rope;
+    private final Rope rope;
+    private final double queryScale;
+    // built on first use: the fused decode step needs no tables, and they cost a dozen engine operations
+    private Rope.Tables tables;
     private final NDArray mask;
     private final Map<String, Routing> routings;
 
@@ -37,7 +40,8 @@ final class ForwardPass {
         this.start = start;
         this.tokens = tokens;
         this.cache = cache;
-        this.rope = rope.tables(start, tokens, 1 / Math.sqrt(config.headDim()), manager);
+        this.rope = rope;
+        this.queryScale = 1 / Math.sqrt(config.headDim());
         this.mask = mask(manager, start, tokens, config.slidingWindow());
         this.routings = keepRouting ? new LinkedHashMap<>() : null;
     }
@@ -81,7 +85,10 @@ final class ForwardPass {
     }
 
     Rope.Tables rope() {
-        return rope;
+        if (tables == null) {
+            tables = rope.tables(start, tokens, queryScale, manager);
+        }
+        return tables;
     }
 
     /** Returns the additive mask {@code [t, keys]}, or null when no key is masked. */

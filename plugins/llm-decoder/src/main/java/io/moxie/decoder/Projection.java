@@ -17,10 +17,11 @@ interface Projection {
 
     /**
      * A plain linear layer: on OpenBLAS when the weight is on the CPU and OpenBLAS loads (about twice DJL's GEMM on
-     * AMD CPUs, and a decode step's one-row product as a matrix-vector product), on DJL otherwise (GPUs).
+     * AMD CPUs, and a decode step's one-row product as a matrix-vector product; the weight in its faster layout,
+     * {@link BlasProjection#fastestLayout}, which takes it over), on DJL otherwise (GPUs).
      */
     static Projection dense(NDArray weight) {
-        return OpenBlas.availableFor(weight) ? new Blas(BlasProjection.of(weight)) : new Dense(weight);
+        return OpenBlas.availableFor(weight) ? new Blas(BlasProjection.fastestLayout(weight)) : new Dense(weight);
     }
 
     /** A projection computed by a MoE layer; its routing is kept when the pass keeps routings. */

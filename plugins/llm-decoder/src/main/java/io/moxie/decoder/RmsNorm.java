@@ -16,6 +16,10 @@ final class RmsNorm {
         this.eps = (float) eps;
     }
 
+    NDArray weight() {
+        return weight;
+    }
+
     /** Normalises {@code x [t, d]}; the result belongs to {@code x}'s manager. */
     NDArray apply(NDArray x) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);

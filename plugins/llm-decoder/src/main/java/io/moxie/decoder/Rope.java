@@ -50,6 +50,11 @@ final class Rope {
         this.rotateHalf = manager.create(p, new Shape(headDim, headDim));
     }
 
+    /** Returns {@code inv_freq [head_dim / 2]}, the values the tables are computed from. */
+    float[] inverseFrequencies() {
+        return invFreqRow.toFloatArray();
+    }
+
     /** How one call rotates {@code x [t, heads, head_dim]}; results go to {@code x}'s manager. */
     interface Rotation {
         NDArray apply(NDArray x);
