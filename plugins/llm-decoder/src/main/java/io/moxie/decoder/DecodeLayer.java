@@ -4,6 +4,7 @@ import io.moxie.blas.BlasProjection;
 import io.moxie.blas.GatedSilu;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.SharedMemory;
+import io.moxie.blas.Softmax;
 import java.nio.FloatBuffer;
 
 /**
@@ -117,26 +118,11 @@ final class DecodeLayer {
         }
     }
 
-    /** Softmax of each of the {@code rows} rows of {@code length} scores, in float, through {@code heap}. */
+    /** Softmax of each of the {@code rows} rows of {@code length} scores, through {@code heap}. */
     private static void softmaxRows(FloatBuffer scores, int rows, int length, float[] heap) {
         int n = rows * length;
         scores.get(0, heap, 0, n);
-        for (int r = 0; r < n; r += length) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = r; j < r + length; j++) {
-                max = Math.max(max, heap[j]);
-            }
-            float sum = 0f;
-            for (int j = r; j < r + length; j++) {
-                float e = (float) Math.exp(heap[j] - max);
-                heap[j] = e;
-                sum += e;
-            }
-            float inverse = 1f / sum;
-            for (int j = r; j < r + length; j++) {
-                heap[j] *= inverse;
-            }
-        }
+        Softmax.rowsInPlace(heap, rows, length);
         scores.put(0, heap, 0, n);
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
+import io.moxie.blas.Softmax;
 import io.moxie.blas.ThinProduct;
 import io.moxie.encoders.pointcloud.Octavius3dConfig;
 import java.nio.FloatBuffer;
@@ -311,9 +312,7 @@ final class BlasSceneAggregation {
         }
         float[] weights = new float[heads * nq * nk];
         r.scores.get(0, weights);
-        for (int row = 0; row < heads * nq; row++) {
-            softmax(weights, row * nk, nk);
-        }
+        Softmax.rowsInPlace(weights, heads * nq, nk);
         r.scores.put(0, weights);
         for (int head = 0; head < heads; head++) {
             int column = head * headDim;
@@ -328,24 +327,6 @@ final class BlasSceneAggregation {
             layerNorm(next, i * h, h, p.norm(), p.normBias(), eps);
         }
         return next;
-    }
-
-    /** Softmax of {@code x[from, from + n)} in place ({@code exp(x - max) / sum}, as PyTorch), the sum in double. */
-    static void softmax(float[] x, int from, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = from; i < from + n; i++) {
-            max = Math.max(max, x[i]);
-        }
-        double sum = 0;
-        for (int i = from; i < from + n; i++) {
-            float e = (float) Math.exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
-        float inverse = (float) (1 / sum);
-        for (int i = from; i < from + n; i++) {
-            x[i] *= inverse;
-        }
     }
 
     /**
