@@ -17,7 +17,8 @@ import java.nio.FloatBuffer;
  *
  * <p>Numerics follow the reference: RMSNorm's sum of squares in double (PyTorch's cascaded float sum is closer to it
  * than a naive float sum), everything else in float; scores are {@code (q·k) / sqrt(head_dim)} (the scale as the
- * product's alpha, after the dot product), the softmax in float. Immutable; the caller passes the step's buffers.
+ * product's alpha, after the dot product), the softmax's sum in double ({@code Softmax}). Immutable; the caller
+ * passes the step's buffers.
  */
 final class DecodeLayer {
     private final int layer;

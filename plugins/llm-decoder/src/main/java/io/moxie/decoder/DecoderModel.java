@@ -133,6 +133,7 @@ final class DecoderModel {
     /** {@code x -> x Wᵀ} on OpenBLAS for a CPU weight, on DJL otherwise; results go to {@code x}'s manager. */
     private static UnaryOperator<NDArray> linear(NDArray weight) {
         if (OpenBlas.availableFor(weight)) {
+            // as stored, never fastestLayout: that closes the weight, and a tied lm_head is the embedding table too
             return BlasProjection.of(weight)::apply;
         }
         return x -> Linear.linear(x, weight).singletonOrThrow();
