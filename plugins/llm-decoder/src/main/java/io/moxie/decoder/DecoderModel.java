@@ -10,6 +10,7 @@ import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import io.moxie.blas.BlasProjection;
 import io.moxie.blas.OpenBlas;
+import io.moxie.blas.SharedMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -172,8 +173,10 @@ final class DecoderModel {
      * @return the residual stream after the last layer, in the pass's scope
      */
     NDArray layers(NDArray h, ForwardPass pass, ObjIntConsumer<NDArray> afterLayer) {
+        // the fused step also needs the request's arrays (this row, the cache, its scratch) in host memory, which a
+        // request whose memory lives on a GPU does not give even when the weights are on the CPU
         if (decodeStep != null && afterLayer == null && pass.tokens() == 1 && pass.cache() != null
-                && pass.mask() == null) {
+                && pass.mask() == null && SharedMemory.shareable(h)) {
             return decodeStep.apply(h, pass);
         }
         NDArray x = h;
