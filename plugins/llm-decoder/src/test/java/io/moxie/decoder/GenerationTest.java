@@ -106,6 +106,17 @@ class GenerationTest {
     }
 
     @Test
+    void stepsThatOutgrowTheWindowReadTheKeysOfFusedSteps() {
+        // a 10-token prompt and a window of 13: the first decode steps fit the window and take the fused CPU step,
+        // the later ones need the window's mask and run on the engine's layers over the cache those steps wrote
+        GoldenCase mistral = GoldenCase.load("llm-mistral-tiny");
+        decoders.deploy(mistral.dir(), "window13-cached", Map.of("sliding_window", 13));
+        decoders.deploy(mistral.dir(), "window13-recompute", Map.of("sliding_window", 13, "kv_cache", false));
+        assertArrayEquals(generate("window13-recompute", mistral.inputs(), Map.of()),
+                generate("window13-cached", mistral.inputs(), Map.of()));
+    }
+
+    @Test
     void aCancelledGenerationStopsAndFreesItsKvCache() {
         generate(Map.of());
         int before = decoders.engine.rootManager().getManagedArrays().size();
