@@ -2,7 +2,9 @@ package io.moxie.blas;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -57,6 +59,25 @@ public final class SharedMemory {
                 && Device.Type.CPU.equals(array.getDevice().getDeviceType())
                 && !MKLDNN_LAYOUT
                 && array.getShape().size() <= Integer.MAX_VALUE / Float.BYTES;
+    }
+
+    /**
+     * Returns consecutive views of the given sizes (in floats) of one new float32 array in {@code manager}: the scratch
+     * buffers of one call that OpenBLAS reads or writes, one engine allocation, freed with the manager's scope.
+     */
+    public static FloatBuffer[] slices(NDManager manager, long... sizes) {
+        long total = 0;
+        for (long size : sizes) {
+            total += size;
+        }
+        FloatBuffer all = floats(manager.create(new Shape(total)));
+        FloatBuffer[] slices = new FloatBuffer[sizes.length];
+        long at = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            slices[i] = at(all, at, sizes[i]);
+            at += sizes[i];
+        }
+        return slices;
     }
 
     /** Returns {@code length} floats of {@code buffer} from {@code offset}, as a buffer whose element 0 is there. */

@@ -43,19 +43,8 @@ final class DecodeStep {
         int intermediate = config.intermediateSize();
         int d = config.hiddenSize();
         int scores = heads * (position + 1);
-        int[] sizes = {d, qkvWidth, scores, heads * headDim, d, 2 * intermediate};
-        int total = 0;
-        for (int size : sizes) {
-            total += size;
-        }
-        // one engine array for all the step's buffers OpenBLAS reads or writes, freed with the pass's scope
-        FloatBuffer memory = SharedMemory.floats(m.create(new Shape(total)));
-        FloatBuffer[] slices = new FloatBuffer[sizes.length];
-        int offset = 0;
-        for (int i = 0; i < sizes.length; i++) {
-            slices[i] = SharedMemory.at(memory, offset, sizes[i]);
-            offset += sizes[i];
-        }
+        // the step's buffers that OpenBLAS reads or writes, freed with the pass's scope
+        FloatBuffer[] slices = SharedMemory.slices(m, d, qkvWidth, scores, heads * headDim, d, 2 * intermediate);
         Buffers b = new Buffers(rotation(position), slices[0], slices[1], slices[2], slices[3], slices[4], slices[5],
                 new float[Math.max(d, heads * headDim)], new float[qkvWidth], new float[scores]);
         for (DecodeLayer layer : layers) {

@@ -187,18 +187,8 @@ final class BlasSceneAggregation {
             long size = (long) maxRows * Math.max(hidden, posHidden);
             long rows = (long) maxRows * hidden;
             long projected = Math.max(size, (long) queries * llm);
-            long[] sizes = {size, projected, size, size, rows, rows, rows, (long) heads * queries * maxRows, size};
-            long total = 0;
-            for (long part : sizes) {
-                total += part;
-            }
-            FloatBuffer all = SharedMemory.floats(scratch.create(new Shape(total)));
-            FloatBuffer[] parts = new FloatBuffer[sizes.length];
-            long at = 0;
-            for (int i = 0; i < sizes.length; i++) {
-                parts[i] = SharedMemory.at(all, at, sizes[i]);
-                at += sizes[i];
-            }
+            FloatBuffer[] parts = SharedMemory.slices(scratch, size, projected, size, size, rows, rows, rows,
+                    (long) heads * queries * maxRows, size);
             input = parts[0];
             System.arraycopy(parts, 1, outputs, 0, 3);
             q = parts[4];
