@@ -10,6 +10,7 @@ import io.moxie.api.Router;
 import io.moxie.api.Routing;
 import io.moxie.blas.BlasLinear;
 import io.moxie.blas.OpenBlas;
+import io.moxie.blas.Softmax;
 
 /**
  * CuMo's top-k router over a linear gate; immutable after construction, hence thread-safe.
@@ -70,20 +71,7 @@ final class TopKRouter implements Router {
     private static NDArray softmax(NDArray logits, NDManager manager) {
         float[] p = logits.toFloatArray();
         int e = Math.toIntExact(logits.getShape().get(1));
-        for (int row = 0; row < p.length; row += e) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = row; j < row + e; j++) {
-                max = Math.max(max, p[j]);
-            }
-            float sum = 0f;
-            for (int j = row; j < row + e; j++) {
-                p[j] = (float) Math.exp(p[j] - max);
-                sum += p[j];
-            }
-            for (int j = row; j < row + e; j++) {
-                p[j] /= sum;
-            }
-        }
+        Softmax.rowsInPlace(p, p.length / e, e);
         return manager.create(p, logits.getShape());
     }
 
