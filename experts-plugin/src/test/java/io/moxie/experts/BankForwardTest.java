@@ -12,29 +12,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.InvalidInputException;
 import io.moxie.api.Routing;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The checks and the scratch scope every bank's forward shares, with the messages the banks have always given. */
 class BankForwardTest {
     private static final BankForward MOE = BankForward.ofMoeLayer("layer0", 4, 3);
 
-    private NDManager manager;
-
-    @BeforeEach
-    void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterEach
-    void close() {
-        manager.close();
-    }
-
     @Test
     void anInputOfTheWrongTypeOrShapeIsAnInvalidInput() {
-        try (TestRequest request = new TestRequest(manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); TestRequest request = new TestRequest(manager)) {
             NDManager m = request.manager();
             Routing routing = routing(m, 2);
             InvalidInputException width = assertThrows(InvalidInputException.class,
@@ -52,7 +38,7 @@ class BankForwardTest {
 
     @Test
     void aRoutingOfOtherTokensOrExpertsIsTheCallersBug() {
-        try (TestRequest request = new TestRequest(manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); TestRequest request = new TestRequest(manager)) {
             NDManager m = request.manager();
             IllegalArgumentException tokens = assertThrows(IllegalArgumentException.class,
                     () -> MOE.run(m.zeros(new Shape(3, 4)), routing(m, 2), request, BankForwardTest::fail));
@@ -69,7 +55,7 @@ class BankForwardTest {
 
     @Test
     void theMathsRunsInAScratchScopeAndOnlyTheResultStays() {
-        try (TestRequest request = new TestRequest(manager)) {
+        try (NDManager manager = NDManager.newBaseManager(); TestRequest request = new TestRequest(manager)) {
             NDManager m = request.manager();
             NDArray x = m.ones(new Shape(2, 4));
             Routing routing = routing(m, 2);
