@@ -17,9 +17,22 @@ import ai.djl.ndarray.types.DataType;
  * rows per token gives the same sum without a scatter, and deterministically.
  */
 final class GroupedMlpExpertBank extends MlpExpertBank {
+    private final ExpertRun run;
+
+    /** Runs expert {@code e} on its rows {@code [n, dIn]}; the result belongs to the rows' manager. */
+    @FunctionalInterface
+    interface ExpertRun {
+        NDArray apply(int e, NDArray rows);
+    }
 
     GroupedMlpExpertBank(String layer, MlpExperts experts) {
+        this(layer, experts, experts::forward);
+    }
+
+    /** @param run runs an expert on its rows (the offloaded bank pages the expert in around it) */
+    GroupedMlpExpertBank(String layer, MlpExperts experts, ExpertRun run) {
         super(layer, experts);
+        this.run = run;
     }
 
     @Override
@@ -36,7 +49,7 @@ final class GroupedMlpExpertBank extends MlpExpertBank {
         long start = 0;
         for (int e = 0; e < load.length; e++) {
             if (load[e] > 0) {
-                outputs.add(experts.forward(e, grouped.get(new NDIndex("{}:{}", start, start + load[e]))));
+                outputs.add(run.apply(e, grouped.get(new NDIndex("{}:{}", start, start + load[e]))));
                 start += load[e];
             }
         }

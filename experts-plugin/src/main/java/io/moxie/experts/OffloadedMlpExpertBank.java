@@ -1,78 +1,45 @@
 package io.moxie.experts;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import io.moxie.api.ExpertBank;
-import io.moxie.api.InvalidInputException;
 import io.moxie.api.MoxieException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
 import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
- * Grouped execution over offloaded experts: pairs sorted by expert, each active expert paged onto the device
- * (or found resident), run on its contiguous slice, released; outputs put back in pair order and combined.
+ * {@code grouped-mlp} over offloaded experts: each active expert is paged onto the device (or found resident) for
+ * the run on its contiguous slice, then released.
  */
 final class OffloadedMlpExpertBank implements ExpertBank {
     private final String layer;
-    private final int numExperts;
-    private final long inputSize;
-    private final long outputSize;
+    private final MlpExperts experts;
     private final ExpertCache cache;
-    private final BiFunction<NDArray[], NDArray, NDArray> expert;
+    private final ExpertBank grouped;
 
-    OffloadedMlpExpertBank(String layer, int numExperts, long inputSize, long outputSize, ExpertCache cache,
-                           BiFunction<NDArray[], NDArray, NDArray> expert) {
+    /** @param experts the host copies, which {@code cache} pages onto the device */
+    OffloadedMlpExpertBank(String layer, MlpExperts experts, ExpertCache cache) {
         this.layer = layer;
-        this.numExperts = numExperts;
-        this.inputSize = inputSize;
-        this.outputSize = outputSize;
+        this.experts = experts;
         this.cache = cache;
-        this.expert = expert;
+        this.grouped = new GroupedMlpExpertBank(layer, experts, this::runResident);
     }
 
     @Override
     public NDArray forward(NDArray x, Routing routing, RequestContext request) {
-        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2 || x.getShape().get(1) != inputSize) {
-            throw new InvalidInputException("MoE layer " + layer + ": expert input must be float32 [T, " + inputSize
-                    + "], got " + x.getDataType() + " " + x.getShape());
-        }
-        try (NDManager scratch = request.manager().newSubManager()) {
-            x.tempAttach(scratch);
-            routing.indices().tempAttach(scratch);
-            routing.weights().tempAttach(scratch);
-            long tokens = x.getShape().get(0);
-            int k = routing.topK();
-            NDArray expertOfPair = routing.indices().reshape(tokens * k);
-            NDArray order = expertOfPair.argSort(0, true);
-            long[] load = expertOfPair.oneHot(numExperts, DataType.INT64).sum(new int[] {0}).toLongArray();
-            NDArray tokenOfPair = scratch.arange(0, Math.toIntExact(tokens), 1, DataType.INT64).repeat(0, k);
-            NDArray grouped = x.get(new NDIndex("{}", tokenOfPair.get(new NDIndex("{}", order))));
-            NDList outputs = new NDList();
-            long start = 0;
-            for (int e = 0; e < load.length; e++) {
-                if (load[e] == 0) {
-                    continue;
-                }
-                NDArray[] weights = cache.acquire(e);
-                try {
-                    outputs.add(expert.apply(weights, grouped.get(new NDIndex("{}:{}", start, start + load[e]))));
-                } finally {
-                    cache.release(e);
-                }
-                start += load[e];
+        return grouped.forward(x, routing, request);
+    }
+
+    /** Runs expert {@code e} on {@code rows}, pinned on the device for the run. */
+    private NDArray runResident(int e, NDArray rows) {
+        try {
+            NDArray[] weights = cache.acquire(e);
+            try {
+                return experts.forward(weights, rows);
+            } finally {
+                cache.release(e);
             }
-            NDArray sorted = outputs.size() == 1 ? outputs.head() : NDArrays.concat(outputs);
-            NDArray y = sorted.get(new NDIndex("{}", order.argSort(0, true))).reshape(tokens, k, outputSize)
-                    .mul(routing.weights().expandDims(2)).sum(new int[] {1});
-            y.attach(request.manager());
-            return y;
-        } catch (InterruptedException e) {
+        } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new MoxieException("MoE layer " + layer + ": interrupted while paging experts in");
         }
@@ -80,7 +47,7 @@ final class OffloadedMlpExpertBank implements ExpertBank {
 
     @Override
     public int numExperts() {
-        return numExperts;
+        return grouped.numExperts();
     }
 
     @Override

@@ -41,8 +41,7 @@ public final class OffloadedMlpExpertBankFactory implements ExpertBankFactory {
         }
         ExpertCache cache = new ExpertCache(budget, expertBytes, context.manager().newSubManager(context.device()),
                 context.device(), experts::weights);
-        return new OffloadedMlpExpertBank(spec.layer(), spec.numExperts(), experts.inputSize(), experts.outputSize(),
-                cache, experts::forward);
+        return new OffloadedMlpExpertBank(spec.layer(), experts, cache);
     }
 
     static long budget(String setting, long layerBytes, String layer) {

@@ -2,6 +2,10 @@ package io.moxie.experts;
 
 import io.moxie.testkit.TestContext;
 import io.moxie.testkit.TestRequest;
+import static io.moxie.experts.MlpTestExperts.KEYS;
+import static io.moxie.experts.MlpTestExperts.gaussian;
+import static io.moxie.experts.MlpTestExperts.randomRouting;
+import static io.moxie.experts.MlpTestExperts.spec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,6 +23,7 @@ import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
 import io.moxie.api.Routing;
+import io.moxie.experts.MlpTestExperts.FanInScale;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -37,10 +42,6 @@ import org.junit.jupiter.api.Test;
 
 /** {@code grouped-mlp-blas} against the {@code mlp} loop bank, and its refusals. */
 class BlasMlpExpertBankTest {
-    private static final Map<String, String> KEYS = Map.of(
-            "fc1.weight", "experts.{e}.fc1.weight", "fc1.bias", "experts.{e}.fc1.bias",
-            "fc2.weight", "experts.{e}.fc2.weight", "fc2.bias", "experts.{e}.fc2.bias");
-
     private NDManager manager;
 
     @BeforeEach
@@ -103,25 +104,6 @@ class BlasMlpExpertBankTest {
             }
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void forwardKeepsOnlyItsResultAndAllocatesNothingInTheComponentScope() {
-        Random random = new Random(9);
-        TestContext context = experts(random, 4, 8, 12, 8);
-        ExpertBank bank = new BlasMlpExpertBankFactory().create(context, spec(4, 2, "quick_gelu"));
-        int weights = context.manager().getManagedArrays().size();
-        try (TestRequest request = new TestRequest(manager)) {
-            NDManager m = request.manager();
-            NDArray x = m.create(gaussian(random, 10 * 8), new Shape(10, 8));
-            Routing routing = new Routing(m.create(new long[20], new Shape(10, 2)).add(1), m.ones(new Shape(10, 2)).div(2), 4);
-            int before = m.getManagedArrays().size();
-            NDArray y = bank.forward(x, routing, request);
-            assertEquals(before + 1, m.getManagedArrays().size(), "only y is left in the request");
-            assertEquals(m, y.getManager());
-            assertEquals(m, x.getManager(), "borrowed input returned to its manager");
-            assertEquals(weights, context.manager().getManagedArrays().size());
         }
     }
 
@@ -211,19 +193,7 @@ class BlasMlpExpertBankTest {
         int in = (int) context.shape("experts.0.fc1.weight").get(1);
         try (TestRequest request = new TestRequest(manager)) {
             NDManager m = request.manager();
-            int e = spec.numExperts();
-            int k = spec.topK();
-            long[] idx = new long[tokens * k];
-            float[] w = new float[tokens * k];
-            for (int t = 0; t < tokens; t++) {
-                // distinct experts per token, drawn from experts idle..E-1 when k allows it
-                int low = Math.min(idle, e - k);
-                int first = low + same.nextInt(e - low);
-                for (int j = 0; j < k; j++) {
-                    idx[t * k + j] = low + (first - low + j) % (e - low);
-                    w[t * k + j] = same.nextFloat();
-                }
-            }
+            Routing routing = randomRouting(m, same, tokens, spec.numExperts(), spec.topK(), idle);
             float[] values = gaussian(same, tokens * in);
             NDArray x = m.create(values, new Shape(tokens, in));
             if (transposed) { // the same matrix, as a strided view of its transpose
@@ -235,8 +205,7 @@ class BlasMlpExpertBankTest {
                 }
                 x = m.create(columns, new Shape(in, tokens)).transpose();
             }
-            return bank.forward(x, new Routing(m.create(idx, new Shape(tokens, k)), m.create(w, new Shape(tokens, k)), e),
-                    request).toFloatArray();
+            return bank.forward(x, routing, request).toFloatArray();
         }
     }
 
@@ -248,35 +217,7 @@ class BlasMlpExpertBankTest {
     }
 
     private TestContext experts(Random random, int e, int in, int hidden, int out) {
-        TestContext context = new TestContext(manager);
-        for (int i = 0; i < e; i++) {
-            context.put("experts." + i + ".fc1.weight", manager.create(scaled(random, hidden * in, in), new Shape(hidden, in)));
-            context.put("experts." + i + ".fc1.bias", manager.create(gaussian(random, hidden), new Shape(hidden)));
-            context.put("experts." + i + ".fc2.weight", manager.create(scaled(random, out * hidden, hidden), new Shape(out, hidden)));
-            context.put("experts." + i + ".fc2.bias", manager.create(gaussian(random, out), new Shape(out)));
-        }
-        return context;
-    }
-
-    private static MoeSpec spec(int e, int k, String activation) {
-        return new MoeSpec("layer0", "gate", e, k, KEYS, Map.of("activation", activation));
-    }
-
-    /** Gaussian weights of variance 1/fanIn, so outputs stay O(1) whatever the sizes. */
-    private static float[] scaled(Random random, int n, int fanIn) {
-        float[] out = gaussian(random, n);
-        float s = (float) (1 / Math.sqrt(fanIn));
-        for (int i = 0; i < n; i++) {
-            out[i] *= s;
-        }
-        return out;
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) random.nextGaussian();
-        }
-        return out;
+        return MlpTestExperts.experts(new TestContext(manager), random, e, in, hidden, out,
+                FanInScale.VARIANCE_ONE_OVER_FAN_IN);
     }
 }

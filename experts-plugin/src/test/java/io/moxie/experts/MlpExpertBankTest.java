@@ -2,6 +2,9 @@ package io.moxie.experts;
 
 import io.moxie.testkit.TestContext;
 import io.moxie.testkit.TestRequest;
+import static io.moxie.experts.MlpTestExperts.gaussian;
+import static io.moxie.experts.MlpTestExperts.randomRouting;
+import static io.moxie.experts.MlpTestExperts.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,17 +19,14 @@ import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.MoxieException;
 import io.moxie.api.Routing;
-import java.util.Map;
+import io.moxie.experts.MlpTestExperts.FanInScale;
+import io.moxie.experts.blas.BlasMlpExpertBankFactory;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MlpExpertBankTest {
-    private static final Map<String, String> KEYS = Map.of(
-            "fc1.weight", "experts.{e}.fc1.weight", "fc1.bias", "experts.{e}.fc1.bias",
-            "fc2.weight", "experts.{e}.fc2.weight", "fc2.bias", "experts.{e}.fc2.bias");
-
     private NDManager manager;
 
     @BeforeEach
@@ -141,7 +141,8 @@ class MlpExpertBankTest {
     void forwardKeepsOnlyItsResultAndAllocatesNothingInTheComponentScope() {
         Random random = new Random(9);
         TestContext context = experts(random, 4, 8, 12, 8);
-        for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(), new GroupedMlpExpertBankFactory()}) {
+        for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(), new GroupedMlpExpertBankFactory(),
+            new BlasMlpExpertBankFactory()}) {
             ExpertBank bank = f.create(context, spec(4, 2, "quick_gelu"));
             int weights = context.manager().getManagedArrays().size();
             try (TestRequest request = new TestRequest(manager)) {
@@ -164,35 +165,15 @@ class MlpExpertBankTest {
         Random same = new Random(tokens * 7L + spec.numExperts());
         try (TestRequest request = new TestRequest(manager)) {
             NDManager m = request.manager();
-            int e = spec.numExperts();
-            int k = spec.topK();
-            long[] idx = new long[tokens * k];
-            float[] w = new float[tokens * k];
-            for (int t = 0; t < tokens; t++) {
-                // distinct experts per token, drawn from experts idle..E-1 when k allows it
-                int low = Math.min(idle, e - k);
-                int first = low + same.nextInt(e - low);
-                for (int j = 0; j < k; j++) {
-                    idx[t * k + j] = low + (first - low + j) % (e - low);
-                    w[t * k + j] = same.nextFloat();
-                }
-            }
-            NDArray x = m.create(gaussian(same, tokens * (int) context.shape("experts.0.fc1.weight").get(1)),
-                    new Shape(tokens, context.shape("experts.0.fc1.weight").get(1)));
-            return bank.forward(x, new Routing(m.create(idx, new Shape(tokens, k)), m.create(w, new Shape(tokens, k)), e),
-                    request).toFloatArray();
+            Routing routing = randomRouting(m, same, tokens, spec.numExperts(), spec.topK(), idle);
+            long in = context.shape("experts.0.fc1.weight").get(1);
+            NDArray x = m.create(gaussian(same, tokens * (int) in), new Shape(tokens, in));
+            return bank.forward(x, routing, request).toFloatArray();
         }
     }
 
     private TestContext experts(Random random, int e, int in, int hidden, int out) {
-        TestContext context = new TestContext(manager);
-        for (int i = 0; i < e; i++) {
-            context.put("experts." + i + ".fc1.weight", manager.create(gaussian(random, hidden * in), new Shape(hidden, in)));
-            context.put("experts." + i + ".fc1.bias", manager.create(gaussian(random, hidden), new Shape(hidden)));
-            context.put("experts." + i + ".fc2.weight", manager.create(gaussian(random, out * hidden), new Shape(out, hidden)));
-            context.put("experts." + i + ".fc2.bias", manager.create(gaussian(random, out), new Shape(out)));
-        }
-        return context;
+        return MlpTestExperts.experts(new TestContext(manager), random, e, in, hidden, out, FanInScale.UNIT_VARIANCE);
     }
 
     private static double[] plainExpert(TestContext context, int e, float[] x, int t, int d, int hidden) {
@@ -217,17 +198,5 @@ class MlpExpertBankTest {
             }
         }
         return y;
-    }
-
-    private static MoeSpec spec(int e, int k, String activation) {
-        return new MoeSpec("layer0", "gate", e, k, KEYS, Map.of("activation", activation));
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) random.nextGaussian();
-        }
-        return out;
     }
 }

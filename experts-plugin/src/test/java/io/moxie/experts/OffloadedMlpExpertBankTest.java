@@ -31,9 +31,6 @@ class OffloadedMlpExpertBankTest {
     private static final int D = 8;
     private static final int HIDDEN = 16;
     private static final int TOKENS = 40;
-    private static final Map<String, String> KEYS = Map.of(
-            "fc1.weight", "experts.{e}.fc1.weight", "fc1.bias", "experts.{e}.fc1.bias",
-            "fc2.weight", "experts.{e}.fc2.weight", "fc2.bias", "experts.{e}.fc2.bias");
 
     private NDManager manager;
 
@@ -59,7 +56,7 @@ class OffloadedMlpExpertBankTest {
     }
 
     private static MoeSpec spec() {
-        return new MoeSpec("layer0", "gate", E, K, KEYS, Map.of("activation", "quick_gelu"));
+        return MlpTestExperts.spec(E, K, "quick_gelu");
     }
 
     private float[] forward(ExpertBank bank, long seed) {

@@ -2,16 +2,15 @@ package io.moxie.experts.blas;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ExpertBank;
-import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
 import io.moxie.blas.FusedActivation;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
+import io.moxie.experts.BankForward;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -50,35 +49,18 @@ final class BlasMlpExpertBank implements ExpertBank {
     private static final int MIN_COLUMNS_PER_PART = 64;
 
     private final String layer;
+    private final BankForward call;
     private final BlasMlpExperts experts;
 
     BlasMlpExpertBank(String layer, BlasMlpExperts experts) {
         this.layer = layer;
+        this.call = BankForward.ofMoeLayer(layer, experts.inputSize(), experts.numExperts());
         this.experts = experts;
     }
 
     @Override
     public NDArray forward(NDArray x, Routing routing, RequestContext request) {
-        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2
-                || x.getShape().get(1) != experts.inputSize()) {
-            throw new InvalidInputException("MoE layer " + layer + ": expert input must be float32 [T, "
-                    + experts.inputSize() + "], got " + x.getDataType() + " " + x.getShape());
-        }
-        if (routing.tokens() != x.getShape().get(0) || routing.numExperts() != experts.numExperts()) {
-            throw new IllegalArgumentException("MoE layer " + layer + ": routing of " + routing.tokens()
-                    + " tokens over " + routing.numExperts() + " experts does not fit input " + x.getShape()
-                    + " and " + experts.numExperts() + " experts");
-        }
-        try (NDManager scratch = request.manager().newSubManager()) {
-            // Borrowed, not taken: the caller's arrays return to their managers when the scratch scope closes (and a
-            // contiguous copy the engine may make of x for sharing dies with the scope).
-            x.tempAttach(scratch);
-            routing.indices().tempAttach(scratch);
-            routing.weights().tempAttach(scratch);
-            NDArray y = compute(x, routing, scratch);
-            y.attach(request.manager());
-            return y;
-        }
+        return call.run(x, routing, request, this::compute);
     }
 
     private NDArray compute(NDArray x, Routing routing, NDManager scratch) {

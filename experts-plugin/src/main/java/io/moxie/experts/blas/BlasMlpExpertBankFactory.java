@@ -1,6 +1,5 @@
 package io.moxie.experts.blas;
 
-import ai.djl.Device;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
@@ -20,25 +19,17 @@ import org.osgi.service.component.annotations.Component;
  * {@code [grouped-mlp-blas, grouped-mlp]} builds {@code grouped-mlp} instead. The GEMM code is the host's shared {@code io.moxie.blas}.
  */
 @Component(service = ExpertBankFactory.class)
-public final class BlasMlpExpertBankFactory implements ExpertBankFactory {
+public final class BlasMlpExpertBankFactory extends BlasExpertBankFactory {
 
     /** The name pipeline definitions use: {@code experts: grouped-mlp-blas}. */
     public static final String NAME = "grouped-mlp-blas";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** Only on the CPU, and only where OpenBLAS loads: elsewhere a stage's preference list moves on to its DJL bank. */
-    @Override
-    public boolean supports(Device device) {
-        return BlasBankChecks.supports(device);
+    public BlasMlpExpertBankFactory() {
+        super(NAME, GroupedMlpExpertBankFactory.NAME);
     }
 
     @Override
-    public ExpertBank create(ComponentContext context, MoeSpec spec) {
-        BlasBankChecks.require(NAME, GroupedMlpExpertBankFactory.NAME, context, spec);
+    protected ExpertBank build(ComponentContext context, MoeSpec spec) {
         return new BlasMlpExpertBank(spec.layer(), BlasMlpExperts.load(context, spec));
     }
 }

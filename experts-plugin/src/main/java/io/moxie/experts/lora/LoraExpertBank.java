@@ -2,18 +2,17 @@ package io.moxie.experts.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.moxie.api.ExpertBank;
-import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
+import io.moxie.experts.BankForward;
 import io.moxie.experts.swiglu.ExpertGroups;
 import java.util.UUID;
 
 /**
  * Bookkeeping shared by the LoRA-MoE banks, kept final so a variant only writes how it applies a request-wide
- * selection: checks the input, reads the routing on the host, runs the variant in a scratch scope that borrows the
- * caller's arrays, and hands back only {@code y [T, out]}, attached to the request's manager.
+ * selection: reads the routing on the host and picks the path below; {@link BankForward} checks the input and runs
+ * the path in a scratch scope, handing back only {@code y [T, out]}, attached to the request's manager.
  *
  * <p>A routing that gives every token the same experts and weights (the {@code instance} router) goes to
  * {@link #forwardSelected}, with per-request arrays cached in the request's state under a key unique to this bank.
@@ -21,12 +20,12 @@ import java.util.UUID;
  * variants are correct under every router. Immutable apart from per-request state, hence thread-safe.
  */
 abstract class LoraExpertBank implements ExpertBank {
-    private final String layer;
+    private final BankForward call;
     private final String stateKey;
     final LoraWeights weights;
 
     LoraExpertBank(String layer, LoraWeights weights) {
-        this.layer = layer;
+        this.call = new BankForward("LoRA-MoE layer " + layer, "input", weights.inputSize(), weights.numExperts());
         this.weights = weights;
         // per bank instance: two versions of a pipeline (during a swap) never share request state
         this.stateKey = "moxie.lora:" + layer + ":" + UUID.randomUUID();
@@ -34,35 +33,19 @@ abstract class LoraExpertBank implements ExpertBank {
 
     @Override
     public final NDArray forward(NDArray x, Routing routing, RequestContext request) {
-        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2
-                || x.getShape().get(1) != weights.inputSize()) {
-            throw new InvalidInputException("LoRA-MoE layer " + layer + ": input must be float32 [T, "
-                    + weights.inputSize() + "], got " + x.getDataType() + " " + x.getShape());
-        }
-        if (routing.tokens() != x.getShape().get(0) || routing.numExperts() != weights.numExperts()) {
-            throw new IllegalArgumentException("LoRA-MoE layer " + layer + ": routing of " + routing.tokens()
-                    + " tokens over " + routing.numExperts() + " experts does not fit input " + x.getShape()
-                    + " and " + weights.numExperts() + " experts");
-        }
+        return call.run(x, routing, request, (in, r, scratch) -> compute(in, r, request));
+    }
+
+    private NDArray compute(NDArray x, Routing routing, RequestContext request) {
         long[] indices = routing.indices().toLongArray();
-        float[] w = routing.weights().toFloatArray();
-        LoraSelection selection = LoraSelection.ofUniform(indices, w, routing.topK());
-        try (NDManager scratch = request.manager().newSubManager()) {
-            // Borrowed, not taken: the caller's arrays return to their managers when the scratch scope closes.
-            x.tempAttach(scratch);
-            NDArray y;
-            if (selection != null) {
-                RequestState state = request.computeIfAbsent(stateKey, k -> new RequestState());
-                y = forwardSelected(x, state.arrays(selection, this, request.manager()));
-            } else {
-                routing.weights().tempAttach(scratch);
-                NDArray deltas = ExpertGroups.of(indices, routing.topK(), weights.numExperts())
-                        .combine(x, routing.weights(), weights::delta);
-                y = weights.baseForward(x).addi(deltas);
-            }
-            y.attach(request.manager());
-            return y;
+        LoraSelection selection = LoraSelection.ofUniform(indices, routing.weights().toFloatArray(), routing.topK());
+        if (selection != null) {
+            RequestState state = request.computeIfAbsent(stateKey, k -> new RequestState());
+            return forwardSelected(x, state.arrays(selection, this, request.manager()));
         }
+        NDArray deltas = ExpertGroups.of(indices, routing.topK(), weights.numExperts())
+                .combine(x, routing.weights(), weights::delta);
+        return weights.baseForward(x).addi(deltas);
     }
 
     /**

@@ -2,16 +2,15 @@ package io.moxie.experts.swiglu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.api.ExpertBank;
-import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
 import io.moxie.blas.GatedSilu;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
 import io.moxie.blas.ThinProduct;
+import io.moxie.experts.BankForward;
 import java.nio.FloatBuffer;
 
 /**
@@ -38,7 +37,7 @@ final class BlasSwigluExpertBank implements ExpertBank {
     /** Output columns below which a part is not worth a core. */
     private static final int MIN_OUTPUTS_PER_PART = 128;
 
-    private final String layer;
+    private final BankForward call;
     private final SwigluExperts experts;
     private final FloatBuffer[] gateUp;
     private final FloatBuffer[] down;
@@ -46,7 +45,7 @@ final class BlasSwigluExpertBank implements ExpertBank {
     private final int inter;
 
     BlasSwigluExpertBank(String layer, SwigluExperts experts) {
-        this.layer = layer;
+        this.call = BankForward.ofMoeLayer(layer, experts.inputSize(), experts.numExperts());
         this.experts = experts;
         this.gateUp = new FloatBuffer[experts.numExperts()];
         this.down = new FloatBuffer[experts.numExperts()];
@@ -60,28 +59,13 @@ final class BlasSwigluExpertBank implements ExpertBank {
 
     @Override
     public NDArray forward(NDArray x, Routing routing, RequestContext request) {
-        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2 || x.getShape().get(1) != dim) {
-            throw new InvalidInputException("MoE layer " + layer + ": expert input must be float32 [T, " + dim
-                    + "], got " + x.getDataType() + " " + x.getShape());
-        }
-        if (routing.tokens() != x.getShape().get(0) || routing.numExperts() != experts.numExperts()) {
-            throw new IllegalArgumentException("MoE layer " + layer + ": routing of " + routing.tokens()
-                    + " tokens over " + routing.numExperts() + " experts does not fit input " + x.getShape()
-                    + " and " + experts.numExperts() + " experts");
-        }
-        ExpertGroups groups = ExpertGroups.of(routing.indices().toLongArray(), routing.topK(), experts.numExperts());
-        float[] weights = routing.weights().toFloatArray();
-        try (NDManager scratch = request.manager().newSubManager()) {
-            // Borrowed, not taken: the caller's array returns to its manager when the scratch scope closes (and a
-            // contiguous copy the engine may make of x for sharing dies with the scope).
-            x.tempAttach(scratch);
-            NDArray y = compute(x, groups, routing.topK(), weights, scratch);
-            y.attach(request.manager());
-            return y;
-        }
+        return call.run(x, routing, request, this::compute);
     }
 
-    private NDArray compute(NDArray x, ExpertGroups groups, int k, float[] weights, NDManager scratch) {
+    private NDArray compute(NDArray x, Routing routing, NDManager scratch) {
+        ExpertGroups groups = ExpertGroups.of(routing.indices().toLongArray(), routing.topK(), experts.numExperts());
+        float[] weights = routing.weights().toFloatArray();
+        int k = routing.topK();
         int tokens = Math.toIntExact(x.getShape().get(0));
         int pairs = tokens * k;
         // not zeros(): the engine fills an array this size on its OpenMP pool, whose idle workers would then spin on

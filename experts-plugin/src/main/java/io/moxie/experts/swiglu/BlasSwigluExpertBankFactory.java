@@ -1,11 +1,10 @@
 package io.moxie.experts.swiglu;
 
-import ai.djl.Device;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.ExpertBank;
 import io.moxie.api.ExpertBankFactory;
 import io.moxie.api.MoeSpec;
-import io.moxie.experts.blas.BlasBankChecks;
+import io.moxie.experts.blas.BlasExpertBankFactory;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -19,25 +18,17 @@ import org.osgi.service.component.annotations.Component;
  * {@link #supports} is false, so a stage listing {@code [swiglu-blas, swiglu]} builds {@code swiglu} instead.
  */
 @Component(service = ExpertBankFactory.class)
-public final class BlasSwigluExpertBankFactory implements ExpertBankFactory {
+public final class BlasSwigluExpertBankFactory extends BlasExpertBankFactory {
 
     /** The name pipeline definitions use: {@code experts: swiglu-blas}. */
     public static final String NAME = "swiglu-blas";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    /** Only on the CPU, and only where OpenBLAS loads: elsewhere a stage's preference list moves on to its DJL bank. */
-    @Override
-    public boolean supports(Device device) {
-        return BlasBankChecks.supports(device);
+    public BlasSwigluExpertBankFactory() {
+        super(NAME, SwigluExpertBankFactory.NAME);
     }
 
     @Override
-    public ExpertBank create(ComponentContext context, MoeSpec spec) {
-        BlasBankChecks.require(NAME, SwigluExpertBankFactory.NAME, context, spec);
+    protected ExpertBank build(ComponentContext context, MoeSpec spec) {
         return new BlasSwigluExpertBank(spec.layer(), SwigluExperts.load(context, spec));
     }
 }

@@ -2,11 +2,10 @@ package io.moxie.experts.swiglu;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import io.moxie.api.ExpertBank;
-import io.moxie.api.InvalidInputException;
 import io.moxie.api.RequestContext;
 import io.moxie.api.Routing;
+import io.moxie.experts.BankForward;
 
 /**
  * Mixtral's sparse-MoE experts, run grouped: {@code y[t] = Σ_j w[t,j] · expert_{idx[t,j]}(x[t])} with
@@ -14,35 +13,22 @@ import io.moxie.api.Routing;
  * rows. Immutable, hence thread-safe.
  */
 final class SwigluExpertBank implements ExpertBank {
-    private final String layer;
+    private final BankForward call;
     private final SwigluExperts experts;
 
     SwigluExpertBank(String layer, SwigluExperts experts) {
-        this.layer = layer;
+        this.call = BankForward.ofMoeLayer(layer, experts.inputSize(), experts.numExperts());
         this.experts = experts;
     }
 
     @Override
     public NDArray forward(NDArray x, Routing routing, RequestContext request) {
-        if (x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 2
-                || x.getShape().get(1) != experts.inputSize()) {
-            throw new InvalidInputException("MoE layer " + layer + ": expert input must be float32 [T, "
-                    + experts.inputSize() + "], got " + x.getDataType() + " " + x.getShape());
-        }
-        if (routing.tokens() != x.getShape().get(0) || routing.numExperts() != experts.numExperts()) {
-            throw new IllegalArgumentException("MoE layer " + layer + ": routing of " + routing.tokens()
-                    + " tokens over " + routing.numExperts() + " experts does not fit input " + x.getShape()
-                    + " and " + experts.numExperts() + " experts");
-        }
+        return call.run(x, routing, request, this::combine);
+    }
+
+    private NDArray combine(NDArray x, Routing routing, NDManager scratch) {
         ExpertGroups groups = ExpertGroups.of(routing.indices().toLongArray(), routing.topK(), experts.numExperts());
-        try (NDManager scratch = request.manager().newSubManager()) {
-            // Borrowed, not taken: the caller's arrays return to their managers when the scratch scope closes.
-            x.tempAttach(scratch);
-            routing.weights().tempAttach(scratch);
-            NDArray y = groups.combine(x, routing.weights(), experts::forward);
-            y.attach(request.manager());
-            return y;
-        }
+        return groups.combine(x, routing.weights(), experts::forward); // intermediates in x's manager: scratch
     }
 
     @Override

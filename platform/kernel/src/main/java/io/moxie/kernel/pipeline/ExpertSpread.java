@@ -93,7 +93,7 @@ final class ExpertSpread {
             spec.expertKeys().keySet().forEach(role -> keys.put(role, ShardParameterStore.template(role)));
             MoeSpec shardSpec = new MoeSpec(spec.layer() + "@" + device, spec.gateKey(), global.length, 1, keys,
                     spec.options());
-            ShardContext context = new ShardContext(stage, new ShardParameterStore(checkpoint, spec, global),
+            ShardContext context = ShardContext.of(stage, new ShardParameterStore(checkpoint, spec, global),
                     stage.manager().newSubManager(compute), compute);
             ExpertBank bank = factory.create(context, shardSpec);
             if (bank.numExperts() != global.length) {

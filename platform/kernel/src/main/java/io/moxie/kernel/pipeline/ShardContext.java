@@ -11,54 +11,19 @@ import io.moxie.api.ParameterStore;
 import java.nio.file.Path;
 
 /**
- * The context an expert bank holding one device's share of a spread layer is built in: the stage's name and
- * settings, the share's experts, and a memory scope on that device (under the stage's, closed with it).
+ * The context an expert bank holding one device's share of a spread layer is built in: the stage's name, settings
+ * and model directory, the share's experts, and a memory scope on that device (under the stage's, closed with it).
  */
-final class ShardContext implements ComponentContext {
-    private final ComponentContext stage;
-    private final ParameterStore parameters;
-    private final NDManager manager;
-    private final Device device;
+record ShardContext(String name, Config config, Path modelDirectory, ParameterStore parameters, NDManager manager,
+                    Device device) implements ComponentContext {
 
-    ShardContext(ComponentContext stage, ParameterStore parameters, NDManager manager, Device device) {
-        this.stage = stage;
-        this.parameters = parameters;
-        this.manager = manager;
-        this.device = device;
-    }
-
-    @Override
-    public String name() {
-        return stage.name();
-    }
-
-    @Override
-    public Config config() {
-        return stage.config();
-    }
-
-    @Override
-    public ParameterStore parameters() {
-        return parameters;
-    }
-
-    @Override
-    public Path modelDirectory() {
-        return stage.modelDirectory();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public Device device() {
-        return device;
+    /** The context of a share of {@code stage}'s layer: {@code parameters} in {@code manager} on {@code device}. */
+    static ShardContext of(ComponentContext stage, ParameterStore parameters, NDManager manager, Device device) {
+        return new ShardContext(stage.name(), stage.config(), stage.modelDirectory(), parameters, manager, device);
     }
 
     @Override
     public MoeLayer moeLayer(MoeSpec spec) {
-        throw new MoxieException("stage '" + stage.name() + "': an expert bank cannot build MoE layers");
+        throw new MoxieException("stage '" + name + "': an expert bank cannot build MoE layers");
     }
 }
