@@ -69,39 +69,28 @@ class BlasLinearTest {
     }
 
     @Test
-    void storedLayoutMatchesATripleLoopWithBiasAlphaAndStride() {
+    void mapMatchesATripleLoopWithBiasAlphaAndStrideInBothLayouts() {
         Random random = new Random(5);
         for (int[] size : SIZES) {
             for (Split split : Split.values()) {
                 float[] x = gaussian(random, size[0] * size[3]);
                 float[] w = gaussian(random, size[1] * size[2]);
                 float[] b = gaussian(random, size[1]);
-                NDArray weight = manager.create(w, new Shape(size[1], size[2]));
                 NDArray bias = manager.create(b, new Shape(size[1]));
                 // the bias scaled as BlasMlp folds an activation's factor into it, alpha alike
-                BlasLinear map = BlasLinear.of(weight, bias, 0.75f, split);
-                assertApplies(map, size, x, w, b, 0.75f, 0.75f);
-                assertApplies(BlasLinear.of(weight, null, split), size, x, w, null, 1f, 1f);
-                assertApplies(BlasLinear.of(weight, bias, split), size, x, w, b, 1f, -2f);
+                assertApplies(BlasLinear.of(weight(w, size), bias, 0.75f, split), size, x, w, b, 0.75f, 0.75f);
+                assertApplies(BlasLinear.of(weight(w, size), bias, split), size, x, w, b, 1f, -2f);
+                assertApplies(BlasLinear.of(weight(w, size), null, split), size, x, w, null, 1f, 1f);
+                // transposed where out > in
+                assertApplies(BlasLinear.fastestLayout(weight(w, size), bias, split), size, x, w, b, 1f, 0.5f);
+                assertApplies(BlasLinear.fastestLayout(weight(w, size), null, split), size, x, w, null, 1f, 1f);
             }
         }
     }
 
-    @Test
-    void fastestLayoutMatchesATripleLoopWithBiasAlphaAndStride() {
-        Random random = new Random(6);
-        for (int[] size : SIZES) {
-            for (Split split : Split.values()) {
-                float[] x = gaussian(random, size[0] * size[3]);
-                float[] w = gaussian(random, size[1] * size[2]);
-                float[] b = gaussian(random, size[1]);
-                NDArray bias = manager.create(b, new Shape(size[1]));
-                assertApplies(BlasLinear.fastestLayout(manager.create(w, new Shape(size[1], size[2])), bias, split),
-                        size, x, w, b, 1f, 0.5f);
-                assertApplies(BlasLinear.fastestLayout(manager.create(w, new Shape(size[1], size[2])), null, split),
-                        size, x, w, null, 1f, 1f);
-            }
-        }
+    /** Returns a new weight {@code [out, in]} of {@code size} holding {@code w} (fastestLayout may close it). */
+    private static NDArray weight(float[] w, int[] size) {
+        return manager.create(w, new Shape(size[1], size[2]));
     }
 
     @Test
