@@ -14,7 +14,7 @@ import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
 import io.moxie.api.RequestKeys;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 import io.moxie.blas.OpenBlas;
 import io.moxie.decoder.LlmStageFactory;
 import io.moxie.experts.lora.LoraExpertBankFactory;
@@ -178,7 +178,8 @@ public final class LlmBench {
             NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
             NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
             // the same FLOPs as one OpenBLAS product in parts, weights [out, in] as the bank reads them
-            BlasProjection blasGemm = BlasProjection.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)));
+            BlasLinear blasGemm = BlasLinear.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)), null,
+                    BlasLinear.Split.SHARE_WEIGHT);
             List<Interleaved.Timing> t = Interleaved.run(List.of(
                     new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> fresh(scope,
                             r -> layer.forward(x, r).output().getFloat(0, 0)), Interleaved.pause(SETTLE_MS)),
@@ -192,7 +193,7 @@ public final class LlmBench {
                                     c.getFloat(0, 0);
                                 }
                             }, Interleaved.pause(SETTLE_MS)),
-                    new Interleaved.Candidate("limit: one OpenBLAS GEMM of the same FLOPs in parts (BlasProjection)",
+                    new Interleaved.Candidate("limit: one OpenBLAS GEMM of the same FLOPs in parts (BlasLinear)",
                             () -> {
                                 try (NDArray c = blasGemm.apply(a)) {
                                     c.getFloat(0, 0);
@@ -225,7 +226,8 @@ public final class LlmBench {
                     Map.of("base", "model.layers.0.self_attn.q_proj.weight", "A", LORA_PREFIX + "lora_moe_A.default",
                             "B", LORA_PREFIX + "lora_moe_B.default"), Map.of());
             NDArray base = store.load("model.layers.0.self_attn.q_proj.weight", scope);
-            BlasProjection blasBase = BlasProjection.of(base); // the library the banks' products use on the CPU
+            // the library the banks' products use on the CPU
+            BlasLinear blasBase = BlasLinear.of(base, null, BlasLinear.Split.SHARE_WEIGHT);
             NDArray x = store.load("bench.x", scope);
             NDArray x1 = x.get("0:1");
             NDArray instruction = store.load("bench.instruction", scope);
@@ -251,7 +253,7 @@ public final class LlmBench {
                 }
                 line(agreement.toString());
                 List<Interleaved.Candidate> rows = new ArrayList<>(List.of(
-                        new Interleaved.Candidate("base linear alone (OpenBLAS `BlasProjection`, the limit)",
+                        new Interleaved.Candidate("base linear alone (OpenBLAS `BlasLinear`, the limit)",
                                 () -> linear(x, blasBase)),
                         new Interleaved.Candidate("Moxie `lora` (unmerged), instance router", () -> steady(unmerged, x,
                                 unmergedSession)),
@@ -341,7 +343,7 @@ public final class LlmBench {
         }
     }
 
-    private static void linear(NDArray x, BlasProjection w) {
+    private static void linear(NDArray x, BlasLinear w) {
         try (NDArray y = w.apply(x)) {
             y.getFloat(0, 0);
         }
@@ -386,8 +388,9 @@ public final class LlmBench {
             }));
             rows.add(new Interleaved.Candidate("reference GEMVs", () -> peer.call("gemv")));
             // in the layout the decoder reads them in (a copy: the DJL floor above keeps the weights as stored)
-            List<BlasProjection> blasGemvs = gemvs.stream()
-                    .map(wx -> BlasProjection.fastestLayout(wx[0].duplicate())).toList();
+            List<BlasLinear> blasGemvs = gemvs.stream()
+                    .map(wx -> BlasLinear.fastestLayout(wx[0].duplicate(), null, BlasLinear.Split.SHARE_WEIGHT))
+                    .toList();
             rows.add(new Interleaved.Candidate("Moxie GEMVs (OpenBLAS)", () -> {
                 for (int i = 0; i < gemvs.size(); i++) {
                     linear(gemvs.get(i)[1], blasGemvs.get(i));

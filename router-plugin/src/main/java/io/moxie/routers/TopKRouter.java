@@ -36,7 +36,7 @@ final class TopKRouter implements Router {
     TopKRouter(String layer, NDArray gate, int topK) {
         this.layer = layer;
         this.gate = gate;
-        this.blasGate = OpenBlas.availableFor(gate) ? BlasLinear.of(gate, null) : null;
+        this.blasGate = OpenBlas.availableFor(gate) ? BlasLinear.of(gate, null, BlasLinear.Split.FILL_CORES) : null;
         this.numExperts = (int) gate.getShape().get(0);
         this.topK = topK;
     }

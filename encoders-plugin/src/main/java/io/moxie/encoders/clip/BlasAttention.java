@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.moxie.blas.BlasLinear;
+import io.moxie.blas.BlasLinear.Split;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
 import io.moxie.blas.SharedMemory;
@@ -59,7 +60,8 @@ final class BlasAttention {
         if (!OpenBlas.availableFor(qkvWeight)) {
             return null;
         }
-        return new BlasAttention(heads, BlasLinear.of(qkvWeight, qkvBias), BlasLinear.of(outWeight, outBias));
+        return new BlasAttention(heads, BlasLinear.of(qkvWeight, qkvBias, Split.FILL_CORES),
+                BlasLinear.of(outWeight, outBias, Split.FILL_CORES));
     }
 
     /** Attends over {@code h [N, T, D]}; the result {@code [N, T, D]} belongs to {@code h}'s manager. */
@@ -71,14 +73,14 @@ final class BlasAttention {
         NDManager manager = h.getManager();
         try (NDManager scratch = manager.newSubManager()) {
             FloatBuffer projected = SharedMemory.floats(scratch.create(new Shape(rows, 3 * d)));
-            qkv.apply(SharedMemory.floats(h), rows, 1f, projected);
+            qkv.apply(SharedMemory.floats(h), rows, d, 1f, projected);
             FloatBuffer merged = SharedMemory.floats(scratch.create(new Shape(rows, d)));
             int pairs = images * heads;
             int parts = Parts.count(pairs, 1);
             Parts.run(parts, part -> heads(projected, merged, tokens, d, Parts.bound(pairs, part, parts),
                     Parts.bound(pairs, part + 1, parts), scratch));
             NDArray result = manager.create(new Shape(images, tokens, d));
-            out.apply(merged, rows, 1f, SharedMemory.floats(result));
+            out.apply(merged, rows, d, 1f, SharedMemory.floats(result));
             return result;
         }
     }

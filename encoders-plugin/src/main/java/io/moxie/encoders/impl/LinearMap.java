@@ -23,7 +23,7 @@ public interface LinearMap {
      */
     static LinearMap of(NDArray weight, NDArray bias) {
         if (OpenBlas.availableFor(weight)) {
-            return BlasLinear.of(weight, bias)::apply;
+            return BlasLinear.of(weight, bias, BlasLinear.Split.FILL_CORES)::apply;
         }
         return bias == null ? x -> Linear.linear(x, weight).singletonOrThrow()
                 : x -> Linear.linear(x, weight, bias).singletonOrThrow();

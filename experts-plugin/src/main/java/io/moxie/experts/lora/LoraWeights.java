@@ -10,7 +10,7 @@ import io.moxie.api.ComponentContext;
 import io.moxie.api.ModelFormatException;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 import io.moxie.blas.OpenBlas;
 
 /**
@@ -19,7 +19,7 @@ import io.moxie.blas.OpenBlas;
  * stacked tensors {@code [E, in, r]} and {@code [E, r, out]}. Float32, owned by the component's manager; immutable,
  * hence thread-safe. Results of the methods below never stay in the component's manager: weights are shared by all
  * requests, so every array derived from them is attached to the caller's manager at once. On the CPU the base
- * product runs on OpenBLAS ({@link BlasProjection}: about twice DJL's GEMM on AMD CPUs, and a decode step's one-row
+ * product runs on OpenBLAS ({@link BlasLinear}: about twice DJL's GEMM on AMD CPUs, and a decode step's one-row
  * product as a matrix-vector product), on DJL elsewhere.
  */
 final class LoraWeights {
@@ -28,12 +28,12 @@ final class LoraWeights {
     static final String B = "B";
 
     private final NDArray base;
-    private final BlasProjection blasBase;
+    private final BlasLinear blasBase;
     private final NDArray[] a;
     private final NDArray[] b;
 
     /** @param blasBase the base weight seen by OpenBLAS, or null to run it on DJL */
-    private LoraWeights(NDArray base, BlasProjection blasBase, NDArray[] a, NDArray[] b) {
+    private LoraWeights(NDArray base, BlasLinear blasBase, NDArray[] a, NDArray[] b) {
         this.base = base;
         this.blasBase = blasBase;
         this.a = a;
@@ -72,7 +72,9 @@ final class LoraWeights {
             a[i] = stackedA.get(i);
             b[i] = stackedB.get(i);
         }
-        return new LoraWeights(base, OpenBlas.availableFor(base) ? BlasProjection.of(base) : null, a, b);
+        BlasLinear blasBase = OpenBlas.availableFor(base)
+                ? BlasLinear.of(base, null, BlasLinear.Split.SHARE_WEIGHT) : null;
+        return new LoraWeights(base, blasBase, a, b);
     }
 
     /** Returns {@code x Wᵀ} {@code [T, out]} in {@code x}'s manager. */

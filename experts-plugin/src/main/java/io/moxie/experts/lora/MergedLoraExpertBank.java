@@ -3,7 +3,7 @@ package io.moxie.experts.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.core.Linear;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 
 /**
  * {@code lora-merged}: once per request, {@code W' = W + (Σ_j w_j A_{e_j} B_{e_j})ᵀ} (one {@code [out, in]} array in
@@ -22,7 +22,7 @@ final class MergedLoraExpertBank extends LoraExpertBank {
     NDArray forwardSelected(NDArray x, SelectedArrays arrays) {
         if (weights.onBlas()) {
             // a view of the request's merged weight; building it costs microseconds
-            return BlasProjection.of(arrays.merged()).apply(x);
+            return BlasLinear.of(arrays.merged(), null, BlasLinear.Split.SHARE_WEIGHT).apply(x);
         }
         return Linear.linear(x, arrays.merged()).singletonOrThrow();
     }

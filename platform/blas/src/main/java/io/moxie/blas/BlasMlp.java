@@ -34,8 +34,8 @@ public final class BlasMlp {
      */
     public static BlasMlp of(NDArray fc1Weight, NDArray fc1Bias, NDArray fc2Weight, NDArray fc2Bias,
                              FusedActivation activation) {
-        BlasLinear fc1 = BlasLinear.of(fc1Weight, fc1Bias, activation.fc1Alpha());
-        BlasLinear fc2 = BlasLinear.of(fc2Weight, fc2Bias);
+        BlasLinear fc1 = BlasLinear.of(fc1Weight, fc1Bias, activation.fc1Alpha(), BlasLinear.Split.FILL_CORES);
+        BlasLinear fc2 = BlasLinear.of(fc2Weight, fc2Bias, BlasLinear.Split.FILL_CORES);
         if (fc2.inputSize() != fc1.outputSize()) {
             throw new IllegalArgumentException("MLP fc1 gives " + fc1.outputSize() + " features, fc2 takes "
                     + fc2.inputSize());
@@ -56,13 +56,13 @@ public final class BlasMlp {
         NDArray y = x.getManager().create(new Shape(dims));
         try (NDManager scratch = x.getManager().newSubManager()) {
             FloatBuffer h = SharedMemory.floats(scratch.create(new Shape(rows, hidden)));
-            fc1.apply(SharedMemory.floats(x), rows, activation.fc1Alpha(), h);
+            fc1.apply(SharedMemory.floats(x), rows, fc1.inputSize(), activation.fc1Alpha(), h);
             int parts = Parts.count(rows, MIN_ROWS_PER_PART);
             Parts.run(parts, p -> {
                 int r0 = Parts.bound(rows, p, parts);
                 activation.applyInPlace(h, hidden, r0, Parts.bound(rows, p + 1, parts) - r0, 0, hidden);
             });
-            fc2.apply(h, rows, activation.fc2Alpha(), SharedMemory.floats(y));
+            fc2.apply(h, rows, hidden, activation.fc2Alpha(), SharedMemory.floats(y));
         }
         return y;
     }

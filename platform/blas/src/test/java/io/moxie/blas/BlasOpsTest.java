@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shared OpenBLAS operations against the engine's own on real DJL tensors: linear maps split over columns and over
- * rows, with and without bias, the dense MLP with both fused activations, and the row-chunked engine steps.
+ * The shared OpenBLAS operations against the engine's own on real DJL tensors: the dense MLP with both fused
+ * activations, the gated SiLU, thin products and the row-chunked engine steps ({@link BlasLinear} has its own test).
  */
 class BlasOpsTest {
     private static NDManager manager;
@@ -31,24 +32,6 @@ class BlasOpsTest {
     @AfterAll
     static void stop() {
         manager.close();
-    }
-
-    @Test
-    void linearMatchesTheEngineOverColumnsAndOverRows() {
-        // 512 outputs: parts over columns on 2+ cores; 48 outputs over 300 rows: parts over rows
-        for (int[] size : new int[][] {{3, 7, 512, 96}, {300, 1, 48, 33}, {1, 1, 5, 4}}) {
-            NDArray x = manager.randomNormal(new Shape(size[0], size[1], size[3]));
-            NDArray w = manager.randomNormal(new Shape(size[2], size[3]));
-            NDArray b = manager.randomNormal(new Shape(size[2]));
-            assertClose(Linear.linear(x, w, b).singletonOrThrow(), BlasLinear.of(w, b).apply(x), 1e-4f);
-            assertClose(Linear.linear(x, w).singletonOrThrow(), BlasLinear.of(w, null).apply(x), 1e-4f);
-        }
-    }
-
-    @Test
-    void linearRefusesAWrongWidth() {
-        BlasLinear map = BlasLinear.of(manager.ones(new Shape(4, 3)), null);
-        assertThrows(IllegalArgumentException.class, () -> map.apply(manager.ones(new Shape(2, 5))));
     }
 
     @Test
@@ -96,6 +79,24 @@ class BlasOpsTest {
                     assertEquals(want, got, 2e-6f + 2e-6f * Math.abs(want), a + " at row " + r + ", column " + c);
                 }
             }
+        }
+    }
+
+    @Test
+    void gatedSiluMatchesTheEngineAndLeavesTheUpHalfAlone() {
+        // 3 rows of 2 x 20000: many loop chunks a row; 40 rows of 2 x 64: less than one
+        for (int[] size : new int[][] {{3, 20000}, {40, 64}}) {
+            NDArray gateUp = manager.randomNormal(new Shape(size[0], 2L * size[1]));
+            NDList halves = gateUp.split(2, 1);
+            NDArray gate = halves.get(0).duplicate();
+            NDArray up = halves.get(1).duplicate();
+            NDArray expected = gate.mul(ai.djl.nn.Activation.sigmoid(gate)).muli(up);
+            GatedSilu.applyInPlace(SharedMemory.floats(gateUp), 1, size[0] - 1, size[1]);
+            NDList after = gateUp.split(2, 1);
+            // the rational tanh is within 4e-7 of the exact one, scaled by |gate · up|
+            assertClose(expected.get("1:"), after.get(0).get("1:"), 1e-5f);
+            assertClose(gate.get("0:1"), after.get(0).get("0:1"), 0f); // rows outside the range untouched
+            assertClose(up, after.get(1), 0f);
         }
     }
 

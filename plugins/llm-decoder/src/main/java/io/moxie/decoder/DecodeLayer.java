@@ -1,6 +1,6 @@
 package io.moxie.decoder;
 
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 import io.moxie.blas.GatedSilu;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.SharedMemory;
@@ -31,13 +31,13 @@ final class DecodeLayer {
     private final float scoreScale;
     private final float[] inputNorm;
     private final float[] postAttentionNorm;
-    private final BlasProjection qkv;
-    private final BlasProjection out;
-    private final BlasProjection gateUp;
-    private final BlasProjection down;
+    private final BlasLinear qkv;
+    private final BlasLinear out;
+    private final BlasLinear gateUp;
+    private final BlasLinear down;
 
-    DecodeLayer(int layer, DecoderConfig config, float[] inputNorm, float[] postAttentionNorm, BlasProjection qkv,
-                BlasProjection out, BlasProjection gateUp, BlasProjection down) {
+    DecodeLayer(int layer, DecoderConfig config, float[] inputNorm, float[] postAttentionNorm, BlasLinear qkv,
+                BlasLinear out, BlasLinear gateUp, BlasLinear down) {
         this.layer = layer;
         this.hidden = config.hiddenSize();
         this.heads = config.numHeads();
@@ -60,15 +60,15 @@ final class DecodeLayer {
         attend(position, cache, b);
         addInto(h, b.projected(), b.heapRow());
         normalise(h, postAttentionNorm, b.heapRow(), b.normed());
-        gateUp.apply(b.normed(), 1, hidden, b.gateUp());
+        gateUp.apply(b.normed(), 1, hidden, 1f, b.gateUp());
         GatedSilu.applyInPlace(b.gateUp(), 0, 1, intermediate);
-        down.apply(b.gateUp(), 1, 2 * intermediate, b.projected());
+        down.apply(b.gateUp(), 1, 2 * intermediate, 1f, b.projected());
         addInto(h, b.projected(), b.heapRow());
     }
 
     /** Self-attention of the normalised row in {@code b.normed()} into {@code b.projected()}. */
     private void attend(int position, KvCache cache, DecodeStep.Buffers b) {
-        qkv.apply(b.normed(), 1, hidden, b.qkv());
+        qkv.apply(b.normed(), 1, hidden, 1f, b.qkv());
         float[] x = b.heapQkv();
         b.qkv().get(0, x, 0, (heads + 2 * kvHeads) * headDim);
         for (int head = 0; head < heads + kvHeads; head++) {
@@ -96,7 +96,7 @@ final class DecodeLayer {
                     SharedMemory.at(values, (long) g * capacity * headDim), headDim,
                     0f, SharedMemory.at(b.context(), (long) g * group * headDim), headDim);
         }
-        out.apply(b.context(), 1, heads * headDim, b.projected());
+        out.apply(b.context(), 1, heads * headDim, 1f, b.projected());
     }
 
     /** {@code to = w ⊙ (h / sqrt(mean(h²) + eps))}, through the heap row {@code heap}. */

@@ -8,7 +8,7 @@ import ai.djl.nn.core.Linear;
 import io.moxie.api.ComponentContext;
 import io.moxie.api.MoeSpec;
 import io.moxie.api.ParameterStore;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.SharedMemory;
 import java.util.ArrayList;
@@ -135,7 +135,7 @@ final class DecoderModel {
     private static UnaryOperator<NDArray> linear(NDArray weight) {
         if (OpenBlas.availableFor(weight)) {
             // as stored, never fastestLayout: that closes the weight, and a tied lm_head is the embedding table too
-            return BlasProjection.of(weight)::apply;
+            return BlasLinear.of(weight, null, BlasLinear.Split.SHARE_WEIGHT)::apply;
         }
         return x -> Linear.linear(x, weight).singletonOrThrow();
     }

@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.MoeLayer;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
+import io.moxie.blas.BlasLinear.Split;
 import io.moxie.blas.GatedSilu;
 import io.moxie.blas.OpenBlas;
 import io.moxie.blas.Parts;
@@ -22,14 +23,15 @@ interface FeedForward {
 
     /**
      * Llama's dense SwiGLU MLP: on OpenBLAS when the weights are on the CPU and OpenBLAS loads (each weight in its
-     * faster layout, {@link BlasProjection#fastestLayout}, which takes it over), on DJL otherwise.
+     * faster layout, {@link BlasLinear#fastestLayout}, which takes it over), on DJL otherwise.
      *
      * @param gateUp {@code [2I, d]} float32 (gate rows first), owned by the component's manager
      * @param down {@code [d, I]} float32
      */
     static FeedForward dense(NDArray gateUp, NDArray down) {
         return OpenBlas.availableFor(gateUp)
-                ? new Blas(BlasProjection.fastestLayout(gateUp), BlasProjection.fastestLayout(down))
+                ? new Blas(BlasLinear.fastestLayout(gateUp, null, Split.SHARE_WEIGHT),
+                        BlasLinear.fastestLayout(down, null, Split.SHARE_WEIGHT))
                 : new Dense(gateUp, down);
     }
 
@@ -53,7 +55,7 @@ interface FeedForward {
      * its gate half ({@link GatedSilu}, in parts over rows), and the down product reading that half with a row stride
      * of {@code 2I}: no copies, and no element-wise operation large enough to wake libtorch's OpenMP pool.
      */
-    record Blas(BlasProjection gateUp, BlasProjection down) implements FeedForward {
+    record Blas(BlasLinear gateUp, BlasLinear down) implements FeedForward {
         /** Rows below which the gating is not worth a second core. */
         private static final int MIN_ROWS_PER_PART = 16;
 
@@ -70,7 +72,7 @@ interface FeedForward {
                     GatedSilu.applyInPlace(floats, r0, Parts.bound(rows, p + 1, parts) - r0, hidden);
                 });
                 NDArray y = m.create(new Shape(rows, down.outputSize()));
-                down.apply(floats, rows, 2 * hidden, SharedMemory.floats(y));
+                down.apply(floats, rows, 2 * hidden, 1f, SharedMemory.floats(y));
                 return y;
             }
         }

@@ -3,7 +3,7 @@ package io.moxie.decoder;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 import io.moxie.api.MoeLayer;
-import io.moxie.blas.BlasProjection;
+import io.moxie.blas.BlasLinear;
 import io.moxie.blas.OpenBlas;
 
 /**
@@ -18,10 +18,12 @@ interface Projection {
     /**
      * A plain linear layer: on OpenBLAS when the weight is on the CPU and OpenBLAS loads (about twice DJL's GEMM on
      * AMD CPUs, and a decode step's one-row product as a matrix-vector product; the weight in its faster layout,
-     * {@link BlasProjection#fastestLayout}, which takes it over), on DJL otherwise (GPUs).
+     * {@link BlasLinear#fastestLayout}, which takes it over), on DJL otherwise (GPUs).
      */
     static Projection dense(NDArray weight) {
-        return OpenBlas.availableFor(weight) ? new Blas(BlasProjection.fastestLayout(weight)) : new Dense(weight);
+        return OpenBlas.availableFor(weight)
+                ? new Blas(BlasLinear.fastestLayout(weight, null, BlasLinear.Split.SHARE_WEIGHT))
+                : new Dense(weight);
     }
 
     /** A projection computed by a MoE layer; its routing is kept when the pass keeps routings. */
@@ -38,7 +40,7 @@ interface Projection {
     }
 
     /** @param map a view of a CPU weight owned by the component's manager */
-    record Blas(BlasProjection map) implements Projection {
+    record Blas(BlasLinear map) implements Projection {
         @Override
         public NDArray apply(NDArray x, ForwardPass pass) {
             return map.apply(x);

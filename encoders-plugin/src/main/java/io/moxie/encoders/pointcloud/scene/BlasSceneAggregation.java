@@ -34,7 +34,7 @@ import java.util.Map;
  * absolute offsets), hence thread-safe. The views borrow the component's weight arrays, which outlive the stage.
  */
 final class BlasSceneAggregation {
-    /** Fewer outputs than this per part and the split costs more than it saves (as {@link io.moxie.blas.BlasLinear}). */
+    /** Fewer outputs than this per part and the split costs more than it saves (as in {@link io.moxie.blas.BlasLinear}). */
     private static final int MIN_UNITS = 64;
     private final int hidden;
     private final int heads;
