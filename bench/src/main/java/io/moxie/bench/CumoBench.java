@@ -10,16 +10,16 @@ import io.moxie.encoders.clip.BenchLayer;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.moxie.testkit.TestContext;
+import io.moxie.testkit.TestRequest;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * CuMo's MoE execution at real size, every expert bank against the PyTorch reference and against the limit, in one run
@@ -55,7 +55,7 @@ public final class CumoBench {
     private static final long SETTLE_MS = 300;
 
     private final Options options;
-    private final StringBuilder report = new StringBuilder();
+    private final Report report = new Report();
     /** The reference's workloads, timed in the same rounds; null without {@code --no-reference}. */
     private ReferencePeer peer;
     /** The peer's torch intra-op threads as it reported them; -1 without a peer. */
@@ -66,15 +66,12 @@ public final class CumoBench {
     }
 
     public static void main(String[] args) {
-        Options options = Options.parse(args);
-        new CumoBench(options).run();
+        Options options = new Options();
+        System.exit(BenchCommandLine.execute(options, () -> new CumoBench(options).run(), args));
     }
 
     private void run() {
-        line("## CuMo MoE benchmark, " + Machine.now());
-        line("");
-        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
-        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        report.heading("CuMo MoE benchmark");
         line("- threads: Moxie " + moxieThreads() + " (one fork-join part of single-threaded OpenBLAS GEMMs per core), "
                 + "PyTorch reference asked for " + options.referenceThreads + " intra-op (0: torch's default)");
         line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds, candidates interleaved "
@@ -83,11 +80,11 @@ public final class CumoBench {
         Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
         engine.setRandomSeed(0);
         boolean micro = options.parts.stream().anyMatch(p -> !p.equals("vision"));
-        boolean referenceBench = micro && options.reference && options.referenceBench;
+        boolean referenceBench = micro && options.reference() && !options.noReferenceBench;
         ReferenceBench.Result before = referenceBench ? reference("before") : null;
         Map<String, List<Row>> parts = new LinkedHashMap<>();
         try (NDManager root = NDManager.newBaseManager();
-             ReferencePeer peer = micro && options.reference
+             ReferencePeer peer = micro && options.reference()
                      ? new ReferencePeer(options.python, options.referenceScript.toAbsolutePath().getParent(),
                      options.referenceThreads) : null) {
             this.peer = peer;
@@ -119,14 +116,10 @@ public final class CumoBench {
                     parts.get("breakdown"), null, null);
         }
         if (options.parts.contains("vision")) {
-            new VisionBench(options, this::line).run();
+            new VisionBench(options, report::line).run();
         }
         if (options.report != null) {
-            try {
-                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            report.appendTo(options.report);
         }
     }
 
@@ -159,7 +152,7 @@ public final class CumoBench {
         double flops = layerFlops();
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.clipLayer(D, I, E);
+            TestContext store = random.clipLayer(D, I, E);
             NDArray x = random.normal(1, 1, T, D);
             Map<String, Function2> layers = new LinkedHashMap<>();
             layers.put("mlp (loop, DJL), attention on OpenBLAS", layer(store, scope, new MlpExpertBankFactory(), false));
@@ -181,7 +174,7 @@ public final class CumoBench {
         double flops = connectorFlops();
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.connector(CIN, H, E);
+            TestContext store = random.connector(CIN, H, E);
             NDArray x = random.normal(1, N, CIN);
             String p = RandomWeights.PROJECTOR;
             MoeSpec spec = new MoeSpec("projector", p + "gate.weight", E, K,
@@ -211,7 +204,7 @@ public final class CumoBench {
         double moeFlops = 2.0 * T * D * E + 4.0 * T * K * D * I;
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.clipLayer(D, I, E);
+            TestContext store = random.clipLayer(D, I, E);
             NDArray x = random.normal(1, 1, T, D);
             NDArray tokens = x.reshape(T, D);
             List<Interleaved.Candidate> candidates = new ArrayList<>();
@@ -274,14 +267,14 @@ public final class CumoBench {
         return rows;
     }
 
-    private static Function2 layer(MemoryStore store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
+    private static Function2 layer(TestContext store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
         return BenchLayer.load(new BenchComponent("tower-" + bank.name(), store, scope, bank), D, HEADS, E, K,
                 djlAttention)::forward;
     }
 
     /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
     private static void once(NDManager scope, NDArray x, Function2 call) {
-        try (BenchRequest request = new BenchRequest(scope)) {
+        try (TestRequest request = new TestRequest(scope)) {
             x.tempAttach(request.manager());
             NDArray y = call.apply(x, request);
             y.getFloat(new long[y.getShape().dimension()]); // the first element, read back
@@ -294,7 +287,7 @@ public final class CumoBench {
         StringBuilder sb = new StringBuilder("- " + part + " outputs, max |difference| from the first row:");
         for (Map.Entry<String, Function2> c : candidates.entrySet()) {
             float[] y;
-            try (BenchRequest request = new BenchRequest(scope)) {
+            try (TestRequest request = new TestRequest(scope)) {
                 x.tempAttach(request.manager());
                 y = c.getValue().apply(x, request).toFloatArray();
             }
@@ -377,57 +370,58 @@ public final class CumoBench {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        System.out.flush();
-        report.append(s).append('\n');
+        report.line(s);
     }
 
-    /** Command-line options. */
+    /** Command-line options (docs/PERFORMANCE.md). */
+    @Command(name = "CumoBench", sortOptions = false, description = "CuMo's MoE execution at real size against the "
+            + "PyTorch reference and the OpenBLAS limit; prints a markdown report.")
     static final class Options {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print these options and exit.")
+        boolean help;
+        @Option(names = "--iters", paramLabel = "N", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
         int iters = 15;
+        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up rounds (default: ${DEFAULT-VALUE}).")
         int warmup = 3;
+        @Option(names = "--reference-iters", paramLabel = "N",
+                description = "Iterations of the reference's own bench (default: ${DEFAULT-VALUE}).")
         int referenceIters = 10;
         /** torch intra-op threads of the reference (peer and bench): Moxie's own count unless told otherwise. */
+        @Option(names = "--reference-threads", paramLabel = "N", description = "torch intra-op threads of the "
+                + "reference, 0 for torch's default (default: the available processors, ${DEFAULT-VALUE}).")
         int referenceThreads = Runtime.getRuntime().availableProcessors();
-        boolean reference = true;
-        boolean referenceBench = true;
+        @Option(names = "--no-reference", description = "Run no PyTorch reference at all (no peer, no reference bench).")
+        boolean noReference;
+        @Option(names = "--no-reference-bench", description = "Skip the reference's own bench before and after.")
+        boolean noReferenceBench;
+        @Option(names = "--python", paramLabel = "EXE", description = "Python of the reference (default: ${DEFAULT-VALUE}).")
         String python = "/usr/bin/python3";
+        @Option(names = "--reference", paramLabel = "cumo_reference.py",
+                description = "The reference script (default: ${DEFAULT-VALUE}).")
         Path referenceScript = Path.of("../shared/reference/cumo_reference.py");
-        List<String> parts = List.of("layer", "connector");
+        @Option(names = "--parts", paramLabel = "PART", split = ",", defaultValue = "layer,connector",
+                description = "What to run, of layer, connector, breakdown, vision (default: ${DEFAULT-VALUE}).")
+        List<String> parts;
+        @Option(names = "--vision-images", paramLabel = "N",
+                description = "(c) runs per process after loading (default: ${DEFAULT-VALUE}).")
         int visionImages = 2;
+        @Option(names = "--vision-rounds", paramLabel = "N",
+                description = "(c) rounds of processes (default: ${DEFAULT-VALUE}).")
         int visionRounds = 2;
+        @Option(names = "--vision-dir", paramLabel = "DIR",
+                description = "(c) the generated model, made on first use (default: ${DEFAULT-VALUE}).")
         Path visionDir = Path.of("/tmp/moxie-bench/clip-l-s2");
-        List<String> visionBanks = List.of("grouped-mlp-blas", "grouped-mlp");
+        @Option(names = "--vision-banks", paramLabel = "BANK", split = ",", defaultValue = "grouped-mlp-blas,grouped-mlp",
+                description = "(c) expert banks, one process each (default: ${DEFAULT-VALUE}).")
+        List<String> visionBanks;
+        @Option(names = "--pipeline-template", paramLabel = "cumo-vision.yaml",
+                description = "(c) the pipeline template (default: ${DEFAULT-VALUE}).")
         Path pipelineTemplate = Path.of("dist/src/main/dist/conf/model-types/cumo-vision.yaml");
+        @Option(names = "--report", paramLabel = "FILE.md", description = "Also append the report to this file.")
         Path report;
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
-                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
-                    case "--reference-iters" -> o.referenceIters = Integer.parseInt(args[++i]);
-                    case "--reference-threads" -> o.referenceThreads = Integer.parseInt(args[++i]);
-                    case "--no-reference" -> o.reference = false;
-                    case "--no-reference-bench" -> o.referenceBench = false;
-                    case "--python" -> o.python = args[++i];
-                    case "--reference" -> o.referenceScript = Path.of(args[++i]);
-                    case "--parts" -> o.parts = List.of(args[++i].split(","));
-                    case "--vision-images" -> o.visionImages = Integer.parseInt(args[++i]);
-                    case "--vision-rounds" -> o.visionRounds = Integer.parseInt(args[++i]);
-                    case "--vision-dir" -> o.visionDir = Path.of(args[++i]);
-                    case "--vision-banks" -> o.visionBanks = List.of(args[++i].split(","));
-                    case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
-                    case "--report" -> o.report = Path.of(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
-                            + "--warmup N --reference-iters N --reference-threads N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
-                            + "--parts layer,connector,breakdown,vision --vision-images N --vision-rounds N --vision-dir DIR --vision-banks A,B "
-                            + "--pipeline-template cumo-vision.yaml --report FILE.md");
-                }
-            }
-            return o;
+        boolean reference() {
+            return !noReference;
         }
     }
 }
