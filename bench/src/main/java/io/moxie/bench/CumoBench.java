@@ -159,14 +159,7 @@ public final class CumoBench {
             layers.put("grouped-mlp (DJL), attention on DJL", layer(store, scope, new GroupedMlpExpertBankFactory(), true));
             layers.put("grouped-mlp (DJL), attention on OpenBLAS", layer(store, scope, new GroupedMlpExpertBankFactory(), false));
             layers.put("grouped-mlp-blas, attention on OpenBLAS", layer(store, scope, new BlasMlpExpertBankFactory(), false));
-            List<Interleaved.Candidate> candidates = new ArrayList<>();
-            List<Double> flopCounts = new ArrayList<>();
-            for (Map.Entry<String, Function2> l : layers.entrySet()) {
-                candidates.add(new Interleaved.Candidate(l.getKey(), () -> once(scope, x, l.getValue())));
-                flopCounts.add(flops);
-            }
-            checkAgreement("layer", scope, x, layers);
-            return measure(candidates, flopCounts, scope, T * K, D, flops, "layer");
+            return compare("layer", scope, x, layers, T * K, D, flops);
         }
     }
 
@@ -187,15 +180,24 @@ public final class CumoBench {
                 MoeLayer moe = new BenchComponent("connector-" + f.name(), store, scope, f).moeLayer(spec);
                 banks.put(f.name() + (f.name().endsWith("blas") ? "" : " (DJL)"), (in, request) -> moe.forward(in, request).output());
             }
-            List<Interleaved.Candidate> candidates = new ArrayList<>();
-            List<Double> flopCounts = new ArrayList<>();
-            for (Map.Entry<String, Function2> b : banks.entrySet()) {
-                candidates.add(new Interleaved.Candidate(b.getKey(), () -> once(scope, x, b.getValue())));
-                flopCounts.add(flops);
-            }
-            checkAgreement("connector", scope, x, banks);
-            return measure(candidates, flopCounts, scope, N * K, CIN, flops, "connector");
+            return compare("connector", scope, x, banks, N * K, CIN, flops);
         }
+    }
+
+    /**
+     * Checks that Moxie's candidates for {@code part} agree, then times them, each doing {@code flops}, with the
+     * peer's workload of the same name and the limit GEMMs ({@code m x k} inputs).
+     */
+    private List<Row> compare(String part, NDManager scope, NDArray x, Map<String, Function2> moxie, int m, int k,
+                              double flops) {
+        List<Interleaved.Candidate> candidates = new ArrayList<>();
+        List<Double> flopCounts = new ArrayList<>();
+        for (Map.Entry<String, Function2> c : moxie.entrySet()) {
+            candidates.add(new Interleaved.Candidate(c.getKey(), () -> once(scope, x, c.getValue())));
+            flopCounts.add(flops);
+        }
+        checkAgreement(part, scope, x, moxie);
+        return measure(candidates, flopCounts, scope, m, k, flops, part);
     }
 
     /** The layer's attention (T·D² and T²·D terms) and its MoE (gate + experts) timed apart, same sizes. */
