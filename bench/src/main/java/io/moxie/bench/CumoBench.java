@@ -11,7 +11,6 @@ import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
 import io.moxie.testkit.TestContext;
-import io.moxie.testkit.TestRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -154,7 +153,7 @@ public final class CumoBench {
             RandomWeights random = new RandomWeights(scope);
             TestContext store = random.clipLayer(D, I, E);
             NDArray x = random.normal(1, 1, T, D);
-            Map<String, Function2> layers = new LinkedHashMap<>();
+            Map<String, Forward> layers = new LinkedHashMap<>();
             layers.put("mlp (loop, DJL), attention on OpenBLAS", layer(store, scope, new MlpExpertBankFactory(), false));
             layers.put("grouped-mlp (DJL), attention on DJL", layer(store, scope, new GroupedMlpExpertBankFactory(), true));
             layers.put("grouped-mlp (DJL), attention on OpenBLAS", layer(store, scope, new GroupedMlpExpertBankFactory(), false));
@@ -174,7 +173,7 @@ public final class CumoBench {
                     Map.of("fc1.weight", p + "experts.{e}.0.weight", "fc1.bias", p + "experts.{e}.0.bias",
                             "fc2.weight", p + "experts.{e}.2.weight", "fc2.bias", p + "experts.{e}.2.bias"),
                     Map.of("activation", "gelu", "input_size", Integer.toString(CIN)));
-            Map<String, Function2> banks = new LinkedHashMap<>();
+            Map<String, Forward> banks = new LinkedHashMap<>();
             for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(),
                 new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
                 MoeLayer moe = new BenchComponent("connector-" + f.name(), store, scope, f).moeLayer(spec);
@@ -188,12 +187,12 @@ public final class CumoBench {
      * Checks that Moxie's candidates for {@code part} agree, then times them, each doing {@code flops}, with the
      * peer's workload of the same name and the limit GEMMs ({@code m x k} inputs).
      */
-    private List<Row> compare(String part, NDManager scope, NDArray x, Map<String, Function2> moxie, int m, int k,
+    private List<Row> compare(String part, NDManager scope, NDArray x, Map<String, Forward> moxie, int m, int k,
                               double flops) {
         List<Interleaved.Candidate> candidates = new ArrayList<>();
         List<Double> flopCounts = new ArrayList<>();
-        for (Map.Entry<String, Function2> c : moxie.entrySet()) {
-            candidates.add(new Interleaved.Candidate(c.getKey(), () -> once(scope, x, c.getValue())));
+        for (Map.Entry<String, Forward> c : moxie.entrySet()) {
+            candidates.add(new Interleaved.Candidate(c.getKey(), () -> FreshRequest.timed(scope, x, c.getValue())));
             flopCounts.add(flops);
         }
         checkAgreement(part, scope, x, moxie);
@@ -212,10 +211,10 @@ public final class CumoBench {
             List<Interleaved.Candidate> candidates = new ArrayList<>();
             List<Double> flopCounts = new ArrayList<>();
             for (boolean djl : new boolean[] {true, false}) {
-                Function2 attention = BenchLayer.attention(new BenchComponent("attention", store, scope,
+                Forward attention = BenchLayer.attention(new BenchComponent("attention", store, scope,
                         new MlpExpertBankFactory()), D, HEADS, djl)::forward;
                 candidates.add(new Interleaved.Candidate("attention on " + (djl ? "DJL" : "OpenBLAS"),
-                        () -> once(scope, x, attention)));
+                        () -> FreshRequest.timed(scope, x, attention)));
                 flopCounts.add(attentionFlops);
             }
             String p = RandomWeights.LAYER;
@@ -227,17 +226,11 @@ public final class CumoBench {
                 new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
                 MoeLayer moe = new BenchComponent("moe-" + f.name(), store, scope, f).moeLayer(spec);
                 candidates.add(new Interleaved.Candidate("MoE (gate + experts) on " + f.name(),
-                        () -> once(scope, tokens, (in, request) -> moe.forward(in, request).output())));
+                        () -> FreshRequest.timed(scope, tokens, (in, request) -> moe.forward(in, request).output())));
                 flopCounts.add(moeFlops);
             }
             return measure(candidates, flopCounts, scope, T * K, D, moeFlops, null);
         }
-    }
-
-    /** What both parts run: an input and a request in, an output out. */
-    @FunctionalInterface
-    private interface Function2 {
-        NDArray apply(NDArray x, io.moxie.api.RequestContext request);
     }
 
     /**
@@ -269,30 +262,17 @@ public final class CumoBench {
         return rows;
     }
 
-    private static Function2 layer(TestContext store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
+    private static Forward layer(TestContext store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
         return BenchLayer.load(new BenchComponent("tower-" + bank.name(), store, scope, bank), D, HEADS, E, K,
                 djlAttention)::forward;
     }
 
-    /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
-    private static void once(NDManager scope, NDArray x, Function2 call) {
-        try (TestRequest request = new TestRequest(scope)) {
-            x.tempAttach(request.manager());
-            NDArray y = call.apply(x, request);
-            y.getFloat(new long[y.getShape().dimension()]); // the first element, read back
-        }
-    }
-
     /** All candidates must compute the same thing: report the largest difference from the first. */
-    private void checkAgreement(String part, NDManager scope, NDArray x, Map<String, Function2> candidates) {
+    private void checkAgreement(String part, NDManager scope, NDArray x, Map<String, Forward> candidates) {
         float[] first = null;
         StringBuilder sb = new StringBuilder("- " + part + " outputs, max |difference| from the first row:");
-        for (Map.Entry<String, Function2> c : candidates.entrySet()) {
-            float[] y;
-            try (TestRequest request = new TestRequest(scope)) {
-                x.tempAttach(request.manager());
-                y = c.getValue().apply(x, request).toFloatArray();
-            }
+        for (Map.Entry<String, Forward> c : candidates.entrySet()) {
+            float[] y = FreshRequest.values(scope, x, c.getValue());
             if (first == null) {
                 first = y;
                 continue;

@@ -168,17 +168,17 @@ public final class LlmBench {
             NDArray x = store.load("bench.x", scope);
             float[] expected = store.load("bench.y", scope).toFloatArray();
             line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: swiglu %.1e; swiglu-blas "
-                    + "%.1e", Agreement.maxDifference(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
-                    Agreement.maxDifference(fresh(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
+                    + "%.1e", Agreement.maxDifference(FreshRequest.call(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
+                    Agreement.maxDifference(FreshRequest.call(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
             NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
             NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
             // the same FLOPs as one OpenBLAS product in parts, weights [out, in] as the bank reads them
             BlasProjection blasGemm = BlasProjection.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)));
             List<Interleaved.Timing> t = Interleaved.run(List.of(
-                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> fresh(scope,
+                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> FreshRequest.call(scope,
                             r -> layer.forward(x, r).output().getFloat(0, 0)), Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu-blas bank (OpenBLAS)",
-                            () -> fresh(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
+                            () -> FreshRequest.call(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
                     new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe"),
                             Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("limit: one DJL GEMM of the same FLOPs, [256 x 1024] x [1024 x 10752]",
@@ -515,13 +515,6 @@ public final class LlmBench {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
-
-    /** Runs {@code call} in a fresh request scope (freed afterwards) and returns its result. */
-    private static <T> T fresh(NDManager scope, java.util.function.Function<TestRequest, T> call) {
-        try (TestRequest request = new TestRequest(scope)) {
-            return call.apply(request);
-        }
-    }
 
     /** Starts a markdown table; the caller adds its rows. Tables are printed at the end, after the reference's bench. */
     private List<String> table(String title, String header) {

@@ -9,7 +9,6 @@ import io.moxie.api.MoeSpec;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.OffloadedMlpExpertBankFactory;
 import io.moxie.testkit.TestContext;
-import io.moxie.testkit.TestRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -94,6 +93,9 @@ public final class OffloadBench {
 
     /** A bank under test: its MoE layer and, for offloaded banks, its budget. */
     private record Bank(String name, String budget, MoeLayer layer) {
+        Forward forward() {
+            return (x, request) -> layer.forward(x, request).output();
+        }
     }
 
     private void workload(NDManager root, Workload w) {
@@ -121,8 +123,9 @@ public final class OffloadBench {
             List<Interleaved.Candidate> candidates = new ArrayList<>();
             for (Bank b : banks) {
                 int[] cursor = {0}; // each bank sees the same sequence of inputs
+                Forward forward = b.forward();
                 candidates.add(new Interleaved.Candidate(b.name() + " " + b.budget(),
-                        () -> once(scope, inputs.get(cursor[0]++ % inputs.size()), b.layer())));
+                        () -> FreshRequest.timed(scope, inputs.get(cursor[0]++ % inputs.size()), forward)));
             }
             int warmup = options.warmup >= 0 ? options.warmup : w.inputs();
             int rounds = options.iters > 0 ? options.iters : w.rounds();
@@ -140,25 +143,12 @@ public final class OffloadBench {
         return new BenchComponent("bench-" + factory.name(), store, scope, factory, settings).moeLayer(spec);
     }
 
-    /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
-    private static void once(NDManager scope, NDArray x, MoeLayer layer) {
-        try (TestRequest request = new TestRequest(scope)) {
-            x.tempAttach(request.manager());
-            NDArray y = layer.forward(x, request).output();
-            y.getFloat(0, 0); // the first element, read back
-        }
-    }
-
     /** Every bank computes the same thing: the largest difference from {@code grouped-mlp}'s output. */
     private static String agreement(NDManager scope, NDArray x, List<Bank> banks) {
         float[] first = null;
         StringBuilder sb = new StringBuilder("max |difference| from grouped-mlp:");
         for (Bank b : banks) {
-            float[] y;
-            try (TestRequest request = new TestRequest(scope)) {
-                x.tempAttach(request.manager());
-                y = b.layer().forward(x, request).output().toFloatArray();
-            }
+            float[] y = FreshRequest.values(scope, x, b.forward());
             if (first == null) {
                 first = y;
                 continue;
