@@ -8,7 +8,11 @@ import io.moxie.api.RequestContext;
 import io.moxie.api.Router;
 import io.moxie.api.Routing;
 
-/** Route, record, run the experts: what the kernel's MoE layer does, without its bookkeeping. */
+/**
+ * Route, record, run the experts: what the kernel's MoE layer does, without its checks. The kernel's own layer is
+ * built only inside a pipeline (package-private there, and the testkit builds no MoE layers on purpose), and these few
+ * lines are not worth widening the kernel's API for.
+ */
 final class BenchMoeLayer implements MoeLayer {
     private final String name;
     private final Router router;

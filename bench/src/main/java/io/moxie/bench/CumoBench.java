@@ -10,16 +10,15 @@ import io.moxie.encoders.clip.BenchLayer;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.MlpExpertBankFactory;
 import io.moxie.experts.blas.BlasMlpExpertBankFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.moxie.testkit.TestContext;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * CuMo's MoE execution at real size, every expert bank against the PyTorch reference and against the limit, in one run
@@ -55,7 +54,7 @@ public final class CumoBench {
     private static final long SETTLE_MS = 300;
 
     private final Options options;
-    private final StringBuilder report = new StringBuilder();
+    private final Report report = new Report();
     /** The reference's workloads, timed in the same rounds; null without {@code --no-reference}. */
     private ReferencePeer peer;
     /** The peer's torch intra-op threads as it reported them; -1 without a peer. */
@@ -66,15 +65,12 @@ public final class CumoBench {
     }
 
     public static void main(String[] args) {
-        Options options = Options.parse(args);
-        new CumoBench(options).run();
+        Options options = new Options();
+        System.exit(BenchCommandLine.execute(options, () -> new CumoBench(options).run(), args));
     }
 
     private void run() {
-        line("## CuMo MoE benchmark, " + Machine.now());
-        line("");
-        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
-        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        report.heading("CuMo MoE benchmark");
         line("- threads: Moxie " + moxieThreads() + " (one fork-join part of single-threaded OpenBLAS GEMMs per core), "
                 + "PyTorch reference asked for " + options.referenceThreads + " intra-op (0: torch's default)");
         line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds, candidates interleaved "
@@ -83,11 +79,11 @@ public final class CumoBench {
         Engine engine = Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
         engine.setRandomSeed(0);
         boolean micro = options.parts.stream().anyMatch(p -> !p.equals("vision"));
-        boolean referenceBench = micro && options.reference && options.referenceBench;
+        boolean referenceBench = micro && options.reference() && !options.noReferenceBench;
         ReferenceBench.Result before = referenceBench ? reference("before") : null;
         Map<String, List<Row>> parts = new LinkedHashMap<>();
         try (NDManager root = NDManager.newBaseManager();
-             ReferencePeer peer = micro && options.reference
+             ReferencePeer peer = micro && options.reference()
                      ? new ReferencePeer(options.python, options.referenceScript.toAbsolutePath().getParent(),
                      options.referenceThreads) : null) {
             this.peer = peer;
@@ -119,14 +115,10 @@ public final class CumoBench {
                     parts.get("breakdown"), null, null);
         }
         if (options.parts.contains("vision")) {
-            new VisionBench(options, this::line).run();
+            new VisionBench(options, report::line).run();
         }
         if (options.report != null) {
-            try {
-                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            report.appendTo(options.report);
         }
     }
 
@@ -159,21 +151,14 @@ public final class CumoBench {
         double flops = layerFlops();
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.clipLayer(D, I, E);
+            TestContext store = random.clipLayer(D, I, E);
             NDArray x = random.normal(1, 1, T, D);
-            Map<String, Function2> layers = new LinkedHashMap<>();
+            Map<String, Forward> layers = new LinkedHashMap<>();
             layers.put("mlp (loop, DJL), attention on OpenBLAS", layer(store, scope, new MlpExpertBankFactory(), false));
             layers.put("grouped-mlp (DJL), attention on DJL", layer(store, scope, new GroupedMlpExpertBankFactory(), true));
             layers.put("grouped-mlp (DJL), attention on OpenBLAS", layer(store, scope, new GroupedMlpExpertBankFactory(), false));
             layers.put("grouped-mlp-blas, attention on OpenBLAS", layer(store, scope, new BlasMlpExpertBankFactory(), false));
-            List<Interleaved.Candidate> candidates = new ArrayList<>();
-            List<Double> flopCounts = new ArrayList<>();
-            for (Map.Entry<String, Function2> l : layers.entrySet()) {
-                candidates.add(new Interleaved.Candidate(l.getKey(), () -> once(scope, x, l.getValue())));
-                flopCounts.add(flops);
-            }
-            checkAgreement("layer", scope, x, layers);
-            return measure(candidates, flopCounts, scope, T * K, D, flops, "layer");
+            return compare("layer", scope, x, layers, T * K, D, flops);
         }
     }
 
@@ -181,28 +166,37 @@ public final class CumoBench {
         double flops = connectorFlops();
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.connector(CIN, H, E);
+            TestContext store = random.connector(CIN, H, E);
             NDArray x = random.normal(1, N, CIN);
             String p = RandomWeights.PROJECTOR;
             MoeSpec spec = new MoeSpec("projector", p + "gate.weight", E, K,
                     Map.of("fc1.weight", p + "experts.{e}.0.weight", "fc1.bias", p + "experts.{e}.0.bias",
                             "fc2.weight", p + "experts.{e}.2.weight", "fc2.bias", p + "experts.{e}.2.bias"),
                     Map.of("activation", "gelu", "input_size", Integer.toString(CIN)));
-            Map<String, Function2> banks = new LinkedHashMap<>();
+            Map<String, Forward> banks = new LinkedHashMap<>();
             for (ExpertBankFactory f : new ExpertBankFactory[] {new MlpExpertBankFactory(),
                 new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
                 MoeLayer moe = new BenchComponent("connector-" + f.name(), store, scope, f).moeLayer(spec);
                 banks.put(f.name() + (f.name().endsWith("blas") ? "" : " (DJL)"), (in, request) -> moe.forward(in, request).output());
             }
-            List<Interleaved.Candidate> candidates = new ArrayList<>();
-            List<Double> flopCounts = new ArrayList<>();
-            for (Map.Entry<String, Function2> b : banks.entrySet()) {
-                candidates.add(new Interleaved.Candidate(b.getKey(), () -> once(scope, x, b.getValue())));
-                flopCounts.add(flops);
-            }
-            checkAgreement("connector", scope, x, banks);
-            return measure(candidates, flopCounts, scope, N * K, CIN, flops, "connector");
+            return compare("connector", scope, x, banks, N * K, CIN, flops);
         }
+    }
+
+    /**
+     * Checks that Moxie's candidates for {@code part} agree, then times them, each doing {@code flops}, with the
+     * peer's workload of the same name and the limit GEMMs ({@code m x k} inputs).
+     */
+    private List<Row> compare(String part, NDManager scope, NDArray x, Map<String, Forward> moxie, int m, int k,
+                              double flops) {
+        List<Interleaved.Candidate> candidates = new ArrayList<>();
+        List<Double> flopCounts = new ArrayList<>();
+        for (Map.Entry<String, Forward> c : moxie.entrySet()) {
+            candidates.add(new Interleaved.Candidate(c.getKey(), () -> FreshRequest.timed(scope, x, c.getValue())));
+            flopCounts.add(flops);
+        }
+        checkAgreement(part, scope, x, moxie);
+        return measure(candidates, flopCounts, scope, m, k, flops, part);
     }
 
     /** The layer's attention (T·D² and T²·D terms) and its MoE (gate + experts) timed apart, same sizes. */
@@ -211,16 +205,16 @@ public final class CumoBench {
         double moeFlops = 2.0 * T * D * E + 4.0 * T * K * D * I;
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.clipLayer(D, I, E);
+            TestContext store = random.clipLayer(D, I, E);
             NDArray x = random.normal(1, 1, T, D);
             NDArray tokens = x.reshape(T, D);
             List<Interleaved.Candidate> candidates = new ArrayList<>();
             List<Double> flopCounts = new ArrayList<>();
             for (boolean djl : new boolean[] {true, false}) {
-                Function2 attention = BenchLayer.attention(new BenchComponent("attention", store, scope,
+                Forward attention = BenchLayer.attention(new BenchComponent("attention", store, scope,
                         new MlpExpertBankFactory()), D, HEADS, djl)::forward;
                 candidates.add(new Interleaved.Candidate("attention on " + (djl ? "DJL" : "OpenBLAS"),
-                        () -> once(scope, x, attention)));
+                        () -> FreshRequest.timed(scope, x, attention)));
                 flopCounts.add(attentionFlops);
             }
             String p = RandomWeights.LAYER;
@@ -232,17 +226,11 @@ public final class CumoBench {
                 new GroupedMlpExpertBankFactory(), new BlasMlpExpertBankFactory()}) {
                 MoeLayer moe = new BenchComponent("moe-" + f.name(), store, scope, f).moeLayer(spec);
                 candidates.add(new Interleaved.Candidate("MoE (gate + experts) on " + f.name(),
-                        () -> once(scope, tokens, (in, request) -> moe.forward(in, request).output())));
+                        () -> FreshRequest.timed(scope, tokens, (in, request) -> moe.forward(in, request).output())));
                 flopCounts.add(moeFlops);
             }
             return measure(candidates, flopCounts, scope, T * K, D, moeFlops, null);
         }
-    }
-
-    /** What both parts run: an input and a request in, an output out. */
-    @FunctionalInterface
-    private interface Function2 {
-        NDArray apply(NDArray x, io.moxie.api.RequestContext request);
     }
 
     /**
@@ -274,30 +262,17 @@ public final class CumoBench {
         return rows;
     }
 
-    private static Function2 layer(MemoryStore store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
+    private static Forward layer(TestContext store, NDManager scope, ExpertBankFactory bank, boolean djlAttention) {
         return BenchLayer.load(new BenchComponent("tower-" + bank.name(), store, scope, bank), D, HEADS, E, K,
                 djlAttention)::forward;
     }
 
-    /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
-    private static void once(NDManager scope, NDArray x, Function2 call) {
-        try (BenchRequest request = new BenchRequest(scope)) {
-            x.tempAttach(request.manager());
-            NDArray y = call.apply(x, request);
-            y.getFloat(new long[y.getShape().dimension()]); // the first element, read back
-        }
-    }
-
     /** All candidates must compute the same thing: report the largest difference from the first. */
-    private void checkAgreement(String part, NDManager scope, NDArray x, Map<String, Function2> candidates) {
+    private void checkAgreement(String part, NDManager scope, NDArray x, Map<String, Forward> candidates) {
         float[] first = null;
         StringBuilder sb = new StringBuilder("- " + part + " outputs, max |difference| from the first row:");
-        for (Map.Entry<String, Function2> c : candidates.entrySet()) {
-            float[] y;
-            try (BenchRequest request = new BenchRequest(scope)) {
-                x.tempAttach(request.manager());
-                y = c.getValue().apply(x, request).toFloatArray();
-            }
+        for (Map.Entry<String, Forward> c : candidates.entrySet()) {
+            float[] y = FreshRequest.values(scope, x, c.getValue());
             if (first == null) {
                 first = y;
                 continue;
@@ -377,57 +352,58 @@ public final class CumoBench {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        System.out.flush();
-        report.append(s).append('\n');
+        report.line(s);
     }
 
-    /** Command-line options. */
+    /** Command-line options (docs/PERFORMANCE.md). */
+    @Command(name = "CumoBench", sortOptions = false, description = "CuMo's MoE execution at real size against the "
+            + "PyTorch reference and the OpenBLAS limit; prints a markdown report.")
     static final class Options {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print these options and exit.")
+        boolean help;
+        @Option(names = "--iters", paramLabel = "N", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
         int iters = 15;
+        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up rounds (default: ${DEFAULT-VALUE}).")
         int warmup = 3;
+        @Option(names = "--reference-iters", paramLabel = "N",
+                description = "Iterations of the reference's own bench (default: ${DEFAULT-VALUE}).")
         int referenceIters = 10;
         /** torch intra-op threads of the reference (peer and bench): Moxie's own count unless told otherwise. */
+        @Option(names = "--reference-threads", paramLabel = "N", description = "torch intra-op threads of the "
+                + "reference, 0 for torch's default (default: the available processors, ${DEFAULT-VALUE}).")
         int referenceThreads = Runtime.getRuntime().availableProcessors();
-        boolean reference = true;
-        boolean referenceBench = true;
+        @Option(names = "--no-reference", description = "Run no PyTorch reference at all (no peer, no reference bench).")
+        boolean noReference;
+        @Option(names = "--no-reference-bench", description = "Skip the reference's own bench before and after.")
+        boolean noReferenceBench;
+        @Option(names = "--python", paramLabel = "EXE", description = "Python of the reference (default: ${DEFAULT-VALUE}).")
         String python = "/usr/bin/python3";
+        @Option(names = "--reference", paramLabel = "cumo_reference.py",
+                description = "The reference script (default: ${DEFAULT-VALUE}).")
         Path referenceScript = Path.of("../shared/reference/cumo_reference.py");
-        List<String> parts = List.of("layer", "connector");
+        @Option(names = "--parts", paramLabel = "PART", split = ",", defaultValue = "layer,connector",
+                description = "What to run, of layer, connector, breakdown, vision (default: ${DEFAULT-VALUE}).")
+        List<String> parts;
+        @Option(names = "--vision-images", paramLabel = "N",
+                description = "(c) runs per process after loading (default: ${DEFAULT-VALUE}).")
         int visionImages = 2;
+        @Option(names = "--vision-rounds", paramLabel = "N",
+                description = "(c) rounds of processes (default: ${DEFAULT-VALUE}).")
         int visionRounds = 2;
+        @Option(names = "--vision-dir", paramLabel = "DIR",
+                description = "(c) the generated model, made on first use (default: ${DEFAULT-VALUE}).")
         Path visionDir = Path.of("/tmp/moxie-bench/clip-l-s2");
-        List<String> visionBanks = List.of("grouped-mlp-blas", "grouped-mlp");
+        @Option(names = "--vision-banks", paramLabel = "BANK", split = ",", defaultValue = "grouped-mlp-blas,grouped-mlp",
+                description = "(c) expert banks, one process each (default: ${DEFAULT-VALUE}).")
+        List<String> visionBanks;
+        @Option(names = "--pipeline-template", paramLabel = "cumo-vision.yaml",
+                description = "(c) the pipeline template (default: ${DEFAULT-VALUE}).")
         Path pipelineTemplate = Path.of("dist/src/main/dist/conf/model-types/cumo-vision.yaml");
+        @Option(names = "--report", paramLabel = "FILE.md", description = "Also append the report to this file.")
         Path report;
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
-                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
-                    case "--reference-iters" -> o.referenceIters = Integer.parseInt(args[++i]);
-                    case "--reference-threads" -> o.referenceThreads = Integer.parseInt(args[++i]);
-                    case "--no-reference" -> o.reference = false;
-                    case "--no-reference-bench" -> o.referenceBench = false;
-                    case "--python" -> o.python = args[++i];
-                    case "--reference" -> o.referenceScript = Path.of(args[++i]);
-                    case "--parts" -> o.parts = List.of(args[++i].split(","));
-                    case "--vision-images" -> o.visionImages = Integer.parseInt(args[++i]);
-                    case "--vision-rounds" -> o.visionRounds = Integer.parseInt(args[++i]);
-                    case "--vision-dir" -> o.visionDir = Path.of(args[++i]);
-                    case "--vision-banks" -> o.visionBanks = List.of(args[++i].split(","));
-                    case "--pipeline-template" -> o.pipelineTemplate = Path.of(args[++i]);
-                    case "--report" -> o.report = Path.of(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
-                            + "--warmup N --reference-iters N --reference-threads N --no-reference --no-reference-bench --python EXE --reference cumo_reference.py "
-                            + "--parts layer,connector,breakdown,vision --vision-images N --vision-rounds N --vision-dir DIR --vision-banks A,B "
-                            + "--pipeline-template cumo-vision.yaml --report FILE.md");
-                }
-            }
-            return o;
+        boolean reference() {
+            return !noReference;
         }
     }
 }

@@ -34,12 +34,12 @@ import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.tensor.HostTensor;
 import io.moxie.routers.TopKRouterFactory;
 import io.moxie.routers.instance.InstanceRouterFactory;
+import io.moxie.testkit.TestRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,7 +47,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The decoder's performance against the PyTorch reference ({@code llm_reference.py bench}, README-decoder.md "Bench"),
@@ -96,7 +97,7 @@ public final class LlmBench {
     private static final Path PEER = Path.of("bench/src/main/python/llm_reference_peer.py");
 
     private final Options options;
-    private final StringBuilder report = new StringBuilder();
+    private final Report report = new Report();
     private final List<List<String>> tables = new ArrayList<>();
     private ReferencePeer peer;
 
@@ -105,14 +106,12 @@ public final class LlmBench {
     }
 
     public static void main(String[] args) {
-        new LlmBench(Options.parse(args)).run();
+        Options options = new Options();
+        System.exit(BenchCommandLine.execute(options, () -> new LlmBench(options).run(), args));
     }
 
     private void run() {
-        line("## LLM decoder benchmark, " + Machine.now());
-        line("");
-        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
-        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        report.heading("LLM decoder benchmark");
         Engine.getInstance().setRandomSeed(0); // DJL first, from the main thread (platform-facts §2)
         OpenBlas.require("LlmBench", "The OpenBLAS rows need org.bytedeco:openblas on the class path.");
         int threads = options.threads > 0 ? options.threads : JniUtils.getNumThreads();
@@ -121,7 +120,7 @@ public final class LlmBench {
         line("- timing: " + options.warmup + " warm-up + " + options.iters + " timed rounds (decode: "
                 + options.decodeIters + "), Moxie and the reference peer interleaved (each round runs every candidate "
                 + "once, order rotated); medians. The peer's times include a pipe round trip (~0.1 ms).");
-        String before = options.referenceBench ? referenceBench("before", threads) : null;
+        String before = options.noReferenceBench ? null : referenceBench("before", threads);
         Path refDir = options.referenceScript.toAbsolutePath().getParent();
         try (NDManager root = NDManager.newBaseManager();
              ReferencePeer p = new ReferencePeer(List.of(options.python, PEER.toString(), refDir.toString(),
@@ -137,7 +136,7 @@ public final class LlmBench {
                 decode();
             }
         }
-        String after = options.referenceBench ? referenceBench("after", threads) : null;
+        String after = options.noReferenceBench ? null : referenceBench("after", threads);
         line("- load average at the end: " + Machine.load());
         tables.forEach(t -> t.forEach(this::line));
         if (before != null || after != null) {
@@ -146,11 +145,7 @@ public final class LlmBench {
                     + "`.");
         }
         if (options.report != null) {
-            try {
-                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            report.appendTo(options.report);
         }
     }
 
@@ -173,18 +168,18 @@ public final class LlmBench {
             NDArray x = store.load("bench.x", scope);
             float[] expected = store.load("bench.y", scope).toFloatArray();
             line(String.format(Locale.ROOT, "- (a) MoE block output, max |Moxie - reference|: swiglu %.1e; swiglu-blas "
-                    + "%.1e", Agreement.maxDifference(fresh(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
-                    Agreement.maxDifference(fresh(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
+                    + "%.1e", Agreement.maxDifference(FreshRequest.call(scope, r -> layer.forward(x, r).output().toFloatArray()), expected),
+                    Agreement.maxDifference(FreshRequest.call(scope, r -> blasLayer.forward(x, r).output().toFloatArray()), expected)));
             NDArray a = scope.randomNormal(new Shape(MOE_TOKENS * MOE_K, MOE_HIDDEN));
             NDArray b = scope.randomNormal(new Shape(MOE_HIDDEN, 3L * MOE_INTER));
             // the same FLOPs as one OpenBLAS product in parts, weights [out, in] as the bank reads them
             BlasLinear blasGemm = BlasLinear.of(scope.randomNormal(new Shape(3L * MOE_INTER, MOE_HIDDEN)), null,
                     BlasLinear.Split.SHARE_WEIGHT);
             List<Interleaved.Timing> t = Interleaved.run(List.of(
-                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> fresh(scope,
+                    new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu bank (DJL)", () -> FreshRequest.call(scope,
                             r -> layer.forward(x, r).output().getFloat(0, 0)), Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("Moxie MoeLayer: topk router + swiglu-blas bank (OpenBLAS)",
-                            () -> fresh(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
+                            () -> FreshRequest.call(scope, r -> blasLayer.forward(x, r).output().getFloat(0, 0))),
                     new Interleaved.Candidate("PyTorch eager reference (peer)", () -> peer.call("moe"),
                             Interleaved.pause(SETTLE_MS)),
                     new Interleaved.Candidate("limit: one DJL GEMM of the same FLOPs, [256 x 1024] x [1024 x 10752]",
@@ -240,16 +235,18 @@ public final class LlmBench {
             }
             // one long-lived request per bank: the gate and (lora-merged) the merge happen in its first call, so the
             // timed calls are the steady state of a request's prefill and decode steps
-            try (BenchRequest unmergedSession = session(scope, instruction);
-                 BenchRequest mergedSession = session(scope, instruction)) {
+            try (TestRequest unmergedSession = session(scope, instruction);
+                 TestRequest mergedSession = session(scope, instruction)) {
                 MoeLayer unmerged = banks.get(LoraExpertBankFactory.NAME);
                 MoeLayer merged = banks.get(MergedLoraExpertBankFactory.NAME);
                 StringBuilder agreement = new StringBuilder("- (b) LoRA-MoE output, max |Moxie - reference (unmerged)|:");
                 for (Map.Entry<String, MoeLayer> e : banks.entrySet()) {
-                    agreement.append(String.format(Locale.ROOT, " %s %.1e;", e.getKey(), Agreement.maxDifference(fresh(scope, r -> {
-                        r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> instruction);
-                        return e.getValue().forward(x, r).output().toFloatArray();
-                    }), expected)));
+                    float[] y;
+                    try (TestRequest r = session(scope, instruction)) {
+                        y = e.getValue().forward(x, r).output().toFloatArray();
+                    }
+                    agreement.append(String.format(Locale.ROOT, " %s %.1e;", e.getKey(), Agreement.maxDifference(y,
+                            expected)));
                 }
                 line(agreement.toString());
                 List<Interleaved.Candidate> rows = new ArrayList<>(List.of(
@@ -272,7 +269,7 @@ public final class LlmBench {
                         new Interleaved.Candidate("one row: reference merged", () -> peer.call("lora-merged-1")),
                         new Interleaved.Candidate("Moxie `lora-merged`, first call of a request (gate + merge + one row)",
                                 () -> {
-                                    try (BenchRequest r = session(scope, instruction)) {
+                                    try (TestRequest r = session(scope, instruction)) {
                                         steady(merged, x1, r);
                                     }
                                 }),
@@ -321,9 +318,17 @@ public final class LlmBench {
                 + "256-token prefill", Math.ceil(merge / savedPerStep), Math.ceil(afterPrefill));
     }
 
-    private static BenchRequest session(NDManager scope, NDArray instruction) {
-        BenchRequest r = new BenchRequest(scope);
-        r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> instruction);
+    /**
+     * A request with the instruction embedding in its state. The request closes its state with itself, as the
+     * kernel's does, so it gets its own copy: the shared one serves every request.
+     */
+    private static TestRequest session(NDManager scope, NDArray instruction) {
+        TestRequest r = new TestRequest(scope);
+        r.computeIfAbsent(RequestKeys.INSTRUCTION_EMBEDDING, k -> {
+            NDArray copy = instruction.duplicate();
+            copy.attach(r.manager());
+            return copy;
+        });
         return r;
     }
 
@@ -331,7 +336,7 @@ public final class LlmBench {
      * One call in a long-lived request: its output is freed at once; the request's state (the gate, its routings by
      * row count, the merged weight) is kept, as in a request's prefill and decode steps.
      */
-    private static void steady(MoeLayer layer, NDArray x, BenchRequest request) {
+    private static void steady(MoeLayer layer, NDArray x, TestRequest request) {
         try (NDArray y = layer.forward(x, request).output()) {
             y.getFloat(0, 0);
         }
@@ -514,13 +519,6 @@ public final class LlmBench {
 
     // ---- helpers -------------------------------------------------------------------------------------------------
 
-    /** Runs {@code call} in a fresh request scope (freed afterwards) and returns its result. */
-    private static <T> T fresh(NDManager scope, java.util.function.Function<BenchRequest, T> call) {
-        try (BenchRequest request = new BenchRequest(scope)) {
-            return call.apply(request);
-        }
-    }
-
     /** Starts a markdown table; the caller adds its rows. Tables are printed at the end, after the reference's bench. */
     private List<String> table(String title, String header) {
         List<String> t = new ArrayList<>(List.of("", "### " + title, "", header, header.replaceAll("[^|]+", "---")));
@@ -545,30 +543,27 @@ public final class LlmBench {
         if (options.referenceQuick) {
             command.add("--quick");
         }
+        ChildProcess.Ended ended;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                return "failed: " + text.replace('\n', ' ');
-            }
-            line("- reference `" + String.join(" ", command.subList(2, command.size())) + "` (" + when + "), load average "
-                    + Machine.load() + ":");
-            StringBuilder summary = new StringBuilder();
-            for (String l : text.split("\n")) {
-                if (l.startsWith("(") || l.startsWith("torch")) {
-                    line("    " + l);
-                    if (l.startsWith("(")) {
-                        summary.append(summary.length() == 0 ? "" : "; ").append(l);
-                    }
+            ended = ChildProcess.run(command, Duration.ofMinutes(30));
+        } catch (UncheckedIOException e) {
+            return "cannot run " + String.join(" ", command) + ": " + e.getCause().getMessage();
+        }
+        if (!ended.succeeded()) {
+            return "failed: " + ended.output().replace('\n', ' ');
+        }
+        line("- reference `" + String.join(" ", command.subList(2, command.size())) + "` (" + when + "), load average "
+                + Machine.load() + ":");
+        StringBuilder summary = new StringBuilder();
+        for (String l : ended.output().split("\n")) {
+            if (l.startsWith("(") || l.startsWith("torch")) {
+                line("    " + l);
+                if (l.startsWith("(")) {
+                    summary.append(summary.length() == 0 ? "" : "; ").append(l);
                 }
             }
-            return summary.toString();
-        } catch (IOException e) {
-            return "cannot run " + String.join(" ", command) + ": " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
         }
+        return summary.toString();
     }
 
     private static String read(Path p) {
@@ -580,53 +575,48 @@ public final class LlmBench {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        System.out.flush();
-        report.append(s).append('\n');
+        report.line(s);
     }
 
-    /** Command-line options. */
+    /** Command-line options (docs/PERFORMANCE.md). */
+    @Command(name = "LlmBench", sortOptions = false, description = "The decoder's performance against the PyTorch "
+            + "reference (llm_reference.py bench): Mixtral MoE block, LoRA-MoE projection, decode; prints a markdown "
+            + "report.")
     static final class Options {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print these options and exit.")
+        boolean help;
+        @Option(names = "--iters", paramLabel = "N", description = "Timed rounds (default: ${DEFAULT-VALUE}).")
         int iters = 10;
+        @Option(names = "--warmup", paramLabel = "N", description = "Warm-up rounds (default: ${DEFAULT-VALUE}).")
         int warmup = 2;
+        @Option(names = "--decode-iters", paramLabel = "N",
+                description = "Timed rounds of the decode part (default: ${DEFAULT-VALUE}).")
         int decodeIters = 3;
+        @Option(names = "--threads", paramLabel = "N",
+                description = "torch threads of the reference (default: DJL's).")
         int threads;
-        boolean referenceBench = true;
+        @Option(names = "--no-reference-bench", description = "Skip the reference's own bench before and after.")
+        boolean noReferenceBench;
+        @Option(names = "--reference-quick", description = "Run the reference's own bench with --quick.")
         boolean referenceQuick;
+        @Option(names = "--python", paramLabel = "EXE", description = "Python of the reference (default: ${DEFAULT-VALUE}).")
         String python = "/usr/bin/python3";
+        @Option(names = "--reference", paramLabel = "llm_reference.py",
+                description = "The reference script (default: ${DEFAULT-VALUE}).")
         Path referenceScript = Path.of("../shared/reference/llm_reference.py");
+        @Option(names = "--data-dir", paramLabel = "DIR",
+                description = "Where the peer writes the weights and inputs both sides run (default: ${DEFAULT-VALUE}).")
         Path dataDir = Path.of("/tmp/moxie-bench/llm");
+        @Option(names = "--model-types", paramLabel = "DIR",
+                description = "The distribution's pipeline templates (default: ${DEFAULT-VALUE}).")
         Path modelTypes = Path.of("dist/src/main/dist/conf/model-types");
-        List<String> parts = List.of("moe", "lora", "decode");
-        List<Integer> decodeLengths = List.of(32, 128, 512);
+        @Option(names = "--parts", paramLabel = "PART", split = ",", defaultValue = "moe,lora,decode",
+                description = "What to run, of moe, lora, decode (default: ${DEFAULT-VALUE}).")
+        List<String> parts;
+        @Option(names = "--decode-lengths", paramLabel = "N", split = ",", defaultValue = "32,128,512",
+                description = "New tokens per decode row (default: ${DEFAULT-VALUE}).")
+        List<Integer> decodeLengths;
+        @Option(names = "--report", paramLabel = "FILE.md", description = "Also append the report to this file.")
         Path report;
-
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
-                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
-                    case "--decode-iters" -> o.decodeIters = Integer.parseInt(args[++i]);
-                    case "--threads" -> o.threads = Integer.parseInt(args[++i]);
-                    case "--no-reference-bench" -> o.referenceBench = false;
-                    case "--reference-quick" -> o.referenceQuick = true;
-                    case "--python" -> o.python = args[++i];
-                    case "--reference" -> o.referenceScript = Path.of(args[++i]);
-                    case "--data-dir" -> o.dataDir = Path.of(args[++i]);
-                    case "--model-types" -> o.modelTypes = Path.of(args[++i]);
-                    case "--parts" -> o.parts = List.of(args[++i].split(","));
-                    case "--decode-lengths" -> o.decodeLengths = Arrays.stream(args[++i].split(","))
-                            .map(Integer::valueOf).toList();
-                    case "--report" -> o.report = Path.of(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + a + "; options: --iters N "
-                            + "--warmup N --decode-iters N --threads N (torch threads of the reference; default: "
-                            + "DJL's) --no-reference-bench --reference-quick --python EXE --reference llm_reference.py --data-dir DIR "
-                            + "--model-types DIR --parts moe,lora,decode --decode-lengths 32,128,512 --report FILE.md");
-                }
-            }
-            return o;
-        }
     }
 }

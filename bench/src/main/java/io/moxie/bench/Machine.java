@@ -1,12 +1,13 @@
 package io.moxie.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /** What a benchmark report must say about where and when it ran. */
 final class Machine {
@@ -84,15 +85,12 @@ final class Machine {
         return -1;
     }
 
+    /** Returns what a command printed, or "" if it failed: the report says "?" rather than stop. */
     private static String command(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : "";
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            ChildProcess.Ended ended = ChildProcess.run(List.of(command), Duration.ofSeconds(30));
+            return ended.succeeded() ? ended.output().trim() : "";
+        } catch (UncheckedIOException | IllegalStateException e) {
             return "";
         }
     }

@@ -8,16 +8,15 @@ import io.moxie.api.MoeLayer;
 import io.moxie.api.MoeSpec;
 import io.moxie.experts.GroupedMlpExpertBankFactory;
 import io.moxie.experts.OffloadedMlpExpertBankFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.moxie.testkit.TestContext;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Expert offloading throughput (issue 6, Performance): the same MoE layer (topk router + experts) served by the
@@ -59,21 +58,19 @@ public final class OffloadBench {
                     64, 256));
 
     private final Options options;
-    private final StringBuilder report = new StringBuilder();
+    private final Report report = new Report();
 
     private OffloadBench(Options options) {
         this.options = options;
     }
 
     public static void main(String[] args) {
-        new OffloadBench(Options.parse(args)).run();
+        Options options = new Options();
+        System.exit(BenchCommandLine.execute(options, () -> new OffloadBench(options).run(), args));
     }
 
     private void run() {
-        line("## Expert offloading benchmark, " + Machine.now());
-        line("");
-        line("- machine: " + Machine.cpuModel() + "; load average at start " + Machine.load());
-        line("- commit: " + Machine.commit() + "; OpenBLAS/OpenMP variables: " + Machine.openBlasEnvironment());
+        report.heading("Expert offloading benchmark");
         line("- timing: warm-up through the workload's input pool, then timed rounds with the candidates interleaved "
                 + "(each round runs every candidate once, order rotated); medians; counters over the timed rounds");
         Engine.getInstance().setRandomSeed(0); // DJL first, from the main thread (platform-facts §2)
@@ -90,22 +87,21 @@ public final class OffloadBench {
         line("");
         line("- load average at the end: " + Machine.load());
         if (options.report != null) {
-            try {
-                Files.writeString(options.report, report, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            report.appendTo(options.report);
         }
     }
 
     /** A bank under test: its MoE layer and, for offloaded banks, its budget. */
     private record Bank(String name, String budget, MoeLayer layer) {
+        Forward forward() {
+            return (x, request) -> layer.forward(x, request).output();
+        }
     }
 
     private void workload(NDManager root, Workload w) {
         try (NDManager scope = root.newSubManager()) {
             RandomWeights random = new RandomWeights(scope);
-            MemoryStore store = random.clipLayer(w.d(), w.intermediate(), w.experts());
+            TestContext store = random.clipLayer(w.d(), w.intermediate(), w.experts());
             String p = RandomWeights.LAYER;
             MoeSpec spec = new MoeSpec("layer0", p + "gate.weight", w.experts(), w.topK(),
                     Map.of("fc1.weight", p + "experts.{e}.fc1.weight", "fc1.bias", p + "experts.{e}.fc1.bias",
@@ -127,8 +123,9 @@ public final class OffloadBench {
             List<Interleaved.Candidate> candidates = new ArrayList<>();
             for (Bank b : banks) {
                 int[] cursor = {0}; // each bank sees the same sequence of inputs
+                Forward forward = b.forward();
                 candidates.add(new Interleaved.Candidate(b.name() + " " + b.budget(),
-                        () -> once(scope, inputs.get(cursor[0]++ % inputs.size()), b.layer())));
+                        () -> FreshRequest.timed(scope, inputs.get(cursor[0]++ % inputs.size()), forward)));
             }
             int warmup = options.warmup >= 0 ? options.warmup : w.inputs();
             int rounds = options.iters > 0 ? options.iters : w.rounds();
@@ -141,18 +138,9 @@ public final class OffloadBench {
         }
     }
 
-    private static MoeLayer layer(MemoryStore store, NDManager scope, ExpertBankFactory factory,
+    private static MoeLayer layer(TestContext store, NDManager scope, ExpertBankFactory factory,
                                   Map<String, String> settings, MoeSpec spec) {
         return new BenchComponent("bench-" + factory.name(), store, scope, factory, settings).moeLayer(spec);
-    }
-
-    /** One timed call: a fresh request scope that borrows {@code x}, the output read back, the scope freed. */
-    private static void once(NDManager scope, NDArray x, MoeLayer layer) {
-        try (BenchRequest request = new BenchRequest(scope)) {
-            x.tempAttach(request.manager());
-            NDArray y = layer.forward(x, request).output();
-            y.getFloat(0, 0); // the first element, read back
-        }
     }
 
     /** Every bank computes the same thing: the largest difference from {@code grouped-mlp}'s output. */
@@ -160,11 +148,7 @@ public final class OffloadBench {
         float[] first = null;
         StringBuilder sb = new StringBuilder("max |difference| from grouped-mlp:");
         for (Bank b : banks) {
-            float[] y;
-            try (BenchRequest request = new BenchRequest(scope)) {
-                x.tempAttach(request.manager());
-                y = b.layer().forward(x, request).output().toFloatArray();
-            }
+            float[] y = FreshRequest.values(scope, x, b.forward());
             if (first == null) {
                 first = y;
                 continue;
@@ -210,31 +194,24 @@ public final class OffloadBench {
     }
 
     private void line(String s) {
-        System.out.println(s);
-        System.out.flush();
-        report.append(s).append('\n');
+        report.line(s);
     }
 
-    /** Command-line options. */
+    /** Command-line options (docs/PERFORMANCE.md). */
+    @Command(name = "OffloadBench", sortOptions = false, description = "Expert offloading throughput: grouped-mlp "
+            + "against offloaded-mlp at expert budgets of 100, 50 and 25 %%; prints a markdown report.")
     static final class Options {
-        int iters = -1; // the workload's default
-        int warmup = -1; // one pass through the workload's input pool
-        List<String> workloads = List.of("vision", "decode");
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print these options and exit.")
+        boolean help;
+        @Option(names = "--iters", paramLabel = "N", description = "Timed rounds (default: the workload's own).")
+        int iters = -1;
+        @Option(names = "--warmup", paramLabel = "N",
+                description = "Warm-up calls per bank (default: one pass through the workload's input pool).")
+        int warmup = -1;
+        @Option(names = "--workloads", paramLabel = "WORKLOAD", split = ",", defaultValue = "vision,decode",
+                description = "What to run, of vision, decode (default: ${DEFAULT-VALUE}).")
+        List<String> workloads;
+        @Option(names = "--report", paramLabel = "FILE.md", description = "Also append the report to this file.")
         Path report;
-
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--iters" -> o.iters = Integer.parseInt(args[++i]);
-                    case "--warmup" -> o.warmup = Integer.parseInt(args[++i]);
-                    case "--workloads" -> o.workloads = List.of(args[++i].split(","));
-                    case "--report" -> o.report = Path.of(args[++i]);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --iters N "
-                            + "--warmup N --workloads vision,decode --report FILE.md");
-                }
-            }
-            return o;
-        }
     }
 }

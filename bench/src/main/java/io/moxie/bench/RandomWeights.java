@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.moxie.testkit.TestContext;
 
 /**
  * Random weights at CuMo size drawn with the scales of the reference's {@code random_weights} and {@code bench}
- * (README §9): they decide how evenly the top-k router spreads tokens over the experts, hence the GEMM shapes.
+ * (README §9): they decide how evenly the top-k router spreads tokens over the experts, hence the GEMM shapes. The
+ * weights are held by a {@link TestContext}, which hands out copies under checkpoint key names as a model would.
  */
 final class RandomWeights {
     /** Key prefix of CLIP layer 0, as in a CuMo checkpoint. */
@@ -23,8 +25,8 @@ final class RandomWeights {
     }
 
     /** One CLIP-MoE encoder layer: attention {@code D x D}, LayerNorms, gate {@code [E, D]}, experts {@code D -> I -> D}. */
-    MemoryStore clipLayer(int d, int intermediate, int experts) {
-        MemoryStore s = new MemoryStore();
+    TestContext clipLayer(int d, int intermediate, int experts) {
+        TestContext s = new TestContext(manager);
         for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "out_proj"}) {
             double std = (proj.equals("q_proj") || proj.equals("k_proj") ? 1.5 : 1.0) / Math.sqrt(d);
             s.put(LAYER + "self_attn." + proj + ".weight", normal(std, d, d));
@@ -46,8 +48,8 @@ final class RandomWeights {
     }
 
     /** The MLP-MoE connector: gate {@code [E, Cin]}, experts {@code Cin -> H -> H} (keys {@code .0} and {@code .2}). */
-    MemoryStore connector(int in, int hidden, int experts) {
-        MemoryStore s = new MemoryStore();
+    TestContext connector(int in, int hidden, int experts) {
+        TestContext s = new TestContext(manager);
         s.put(PROJECTOR + "gate.weight", normal(2 / Math.sqrt(in), experts, in));
         for (int e = 0; e < experts; e++) {
             String p = PROJECTOR + "experts." + e + ".";

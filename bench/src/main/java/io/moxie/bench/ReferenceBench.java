@@ -1,18 +1,14 @@
 package io.moxie.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs the PyTorch reference's {@code bench} (README §9 of the CuMo reference) as a child process with this process's
- * environment (so the benchmark command line's {@code env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE} applies to it too)
- * and {@code --threads} (Moxie's own thread count), and reads its medians and torch's thread count.
+ * Runs the PyTorch reference's {@code bench} (README §9 of the CuMo reference) as a {@link ChildProcess} with
+ * {@code --threads} (Moxie's own thread count), and reads its medians and torch's thread count.
  */
 final class ReferenceBench {
     private static final Pattern PART = Pattern.compile(
@@ -36,19 +32,12 @@ final class ReferenceBench {
     static Result run(String python, Path script, int iters, int warmup, int threads) {
         List<String> command = List.of(python, script.toString(), "bench", "--iters", Integer.toString(iters),
                 "--warmup", Integer.toString(warmup), "--threads", Integer.toString(threads));
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException("reference bench failed (" + String.join(" ", command) + "):\n" + text);
-            }
-            return parse(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        ChildProcess.Ended ended = ChildProcess.run(command, Duration.ofMinutes(30));
+        if (!ended.succeeded()) {
+            throw new IllegalStateException("reference bench failed (" + String.join(" ", command) + "):\n"
+                    + ended.output());
         }
+        return parse(ended.output());
     }
 
     static Result parse(String text) {

@@ -23,12 +23,16 @@ import io.moxie.kernel.registry.ComponentRegistry;
 import io.moxie.kernel.tensor.HostTensor;
 import io.moxie.routers.TopKRouterFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * One process of the whole-pipeline benchmark: the shipped {@code cumo-vision} pipeline (the distribution's model-type
@@ -37,19 +41,33 @@ import java.util.Map;
  * seconds per run, peak resident memory) and writes the last run's outputs. A process per bank, so each peak is its
  * own.
  *
- * <p>Arguments: {@code MODEL_DIR BANK IMAGE_FILE RUNS TEMPLATE_YAML OUT_NPZ}.
+ * <p>Arguments: {@code MODEL_DIR BANK IMAGE_FILE RUNS TEMPLATE_YAML OUT_NPZ} ({@link VisionBench} starts it).
  */
 public final class VisionRun {
-    private VisionRun() {
+    private final Arguments arguments;
+
+    private VisionRun(Arguments arguments) {
+        this.arguments = arguments;
     }
 
-    public static void main(String[] args) throws IOException {
-        Path model = Path.of(args[0]);
-        String bank = args[1];
-        byte[] image = Files.readAllBytes(Path.of(args[2]));
-        int runs = Integer.parseInt(args[3]);
-        Path template = Path.of(args[4]);
-        Path output = Path.of(args[5]);
+    public static void main(String[] args) {
+        Arguments arguments = new Arguments();
+        System.exit(BenchCommandLine.execute(arguments, () -> {
+            try {
+                new VisionRun(arguments).run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, args));
+    }
+
+    private void run() throws IOException {
+        Path model = arguments.model;
+        String bank = arguments.bank;
+        byte[] image = Files.readAllBytes(arguments.image);
+        int runs = arguments.runs;
+        Path template = arguments.template;
+        Path output = arguments.output;
         Engine.getInstance(); // DJL first, from the main thread (platform-facts §2)
 
         ComponentRegistry registry = new ComponentRegistry();
@@ -89,5 +107,25 @@ public final class VisionRun {
                     seconds.stream().map(s -> String.format(Locale.ROOT, "%.3f", s)).toList(), Machine.peakRssMb(),
                     Machine.statusMb("RssAnon:"), Machine.statusMb("RssFile:")));
         }
+    }
+
+    /** The command line, all positional. */
+    @Command(name = "VisionRun", description = "One process of CumoBench's (c): the cumo-vision pipeline on one "
+            + "expert bank; prints one JSON line and writes the last run's outputs.")
+    static final class Arguments {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print these arguments and exit.")
+        boolean help;
+        @Parameters(index = "0", paramLabel = "MODEL_DIR", description = "The CuMo model directory.")
+        Path model;
+        @Parameters(index = "1", paramLabel = "BANK", description = "The expert bank of every MoE stage.")
+        String bank;
+        @Parameters(index = "2", paramLabel = "IMAGE_FILE", description = "The encoded image.")
+        Path image;
+        @Parameters(index = "3", paramLabel = "RUNS", description = "Runs after loading.")
+        int runs;
+        @Parameters(index = "4", paramLabel = "TEMPLATE_YAML", description = "The cumo-vision model-type template.")
+        Path template;
+        @Parameters(index = "5", paramLabel = "OUT_NPZ", description = "Where the last run's outputs go.")
+        Path output;
     }
 }
