@@ -3,6 +3,8 @@ package io.moxie.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,32 +23,58 @@ final class ChildProcess {
     }
 
     /**
-     * Runs {@code command} and waits for it; a command still running after {@code timeout} is ended and counts as
-     * failed.
+     * Runs {@code command} and waits for it; a command still running after {@code timeout} is ended (with the
+     * processes it started) and counts as failed.
      *
-     * @throws UncheckedIOException if the command cannot be started
+     * @throws UncheckedIOException if the command cannot be started or its output cannot be read
      */
     static Ended run(List<String> command, Duration timeout) {
-        Process p;
+        // the output goes to a file, not a pipe: reading a pipe to its end would wait for the command however long
+        // it hangs, before the timeout could apply
+        Path log;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            log = Files.createTempFile("moxie-bench-child", ".log");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+            throw new UncheckedIOException("cannot create a file for the output of " + String.join(" ", command), e);
         }
         try {
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return new Ended(output, false);
+            Process p;
+            try {
+                p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
             }
-            return new Ended(output, p.exitValue() == 0);
+            boolean ended;
+            try {
+                ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                end(p);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while " + String.join(" ", command) + " ran", e);
+            }
+            if (!ended) {
+                end(p);
+            }
+            return new Ended(Files.readString(log, StandardCharsets.UTF_8), ended && p.exitValue() == 0);
         } catch (IOException e) {
-            p.destroyForcibly();
             throw new UncheckedIOException("reading the output of " + String.join(" ", command), e);
+        } finally {
+            try {
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                // a temporary file left behind is harmless
+            }
+        }
+    }
+
+    /** Ends a command and what it started, and waits until it has ended. */
+    private static void end(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor();
         } catch (InterruptedException e) {
-            p.destroyForcibly();
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while " + String.join(" ", command) + " ran", e);
         }
     }
 

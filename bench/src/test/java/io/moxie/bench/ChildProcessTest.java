@@ -31,6 +31,17 @@ class ChildProcessTest {
     }
 
     @Test
+    void aCommandStillRunningAtItsTimeoutIsEndedAndFails() {
+        long start = System.nanoTime();
+        ChildProcess.Ended ended = ChildProcess.run(List.of("sh", "-c", "echo started; sleep 60"),
+                Duration.ofMillis(300));
+        assertFalse(ended.succeeded());
+        assertEquals("started\n", ended.output());
+        // not a timing assertion on the command: only that the run did not wait for the sleep to finish
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(50).toNanos());
+    }
+
+    @Test
     void aCommandThatCannotStartSaysWhich() {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> ChildProcess.run(List.of("/nonexistent/moxie-bench-command"), TIMEOUT));
