@@ -97,12 +97,12 @@ final class ForwardPass {
     }
 
     /**
-     * Runs a MoE layer on {@code x} and returns its output in this call's scope (the bank attached it to the
-     * request's manager; it is only needed until the end of the call). Keeps the routing if this call keeps them.
+     * Runs a MoE layer on {@code x} and returns its output in {@code x}'s scope (the bank attached it to the
+     * request's manager; it is needed only as long as {@code x}). Keeps the routing if this call keeps them.
      */
     NDArray moe(MoeLayer layer, NDArray x) {
         MoeOutput out = layer.forward(x, request);
-        out.output().attach(manager);
+        out.output().attach(x.getManager());
         if (routings != null) {
             routings.put(layer.name(), out.routing());
         }
