@@ -3,7 +3,6 @@ package io.moxie.cli;
 import ai.djl.ndarray.types.DataType;
 import io.grpc.StatusRuntimeException;
 import io.moxie.gateway.client.V2Tensors;
-import io.moxie.gateway.proto.inference.GRPCInferenceServiceGrpc;
 import io.moxie.gateway.proto.inference.ModelInferRequest;
 import io.moxie.gateway.proto.inference.ModelMetadataRequest;
 import io.moxie.gateway.proto.inference.ModelMetadataResponse;
@@ -21,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,6 +48,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--concurrency", defaultValue = "1", paramLabel = "N", description = "Concurrent clients (default: 1).")
     int concurrency;
 
+    @Option(names = "--connections", defaultValue = "1", paramLabel = "N",
+            description = "Connections the clients are spread over, round robin (default: 1). One HTTP/2 connection is "
+                    + "read and written by one thread at each end: with large tensors more connections can carry more.")
+    int connections;
+
     @Option(names = "--duration", defaultValue = "30s", converter = Durations.class, paramLabel = "DURATION",
             description = "How long to send requests (default: 30s).")
     Duration duration;
@@ -67,16 +72,25 @@ final class BenchCommand implements Callable<Integer> {
         if (duration.isZero() || duration.isNegative()) {
             throw new ExitCodes.UsageException("--duration must be positive");
         }
+        if (connections < 1) {
+            throw new ExitCodes.UsageException("--connections must be at least 1");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Remote server = remote.connect()) {
+        List<Remote> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < Math.min(connections, concurrency); i++) {
+                servers.add(remote.connect());
+            }
+            Remote server = servers.get(0);
             Map<String, HostTensor> tensors = inputs.isEmpty() ? zerosFromMetadata(server) : InputFiles.read(inputs);
             ModelInferRequest request = V2Tensors.request(pipeline, tensors, false);
             long payload = request.getRawInputContentsList().stream().mapToLong(b -> b.size()).sum();
             for (int i = 0; i < warmup; i++) {
-                server.call(() -> server.kserve().modelInfer(request));
+                Remote s = servers.get(i % servers.size());
+                s.call(() -> s.kserve().modelInfer(request));
             }
-            Run run = new Run(server, request, concurrency);
+            Run run = new Run(servers, request, concurrency);
             long start = System.nanoTime();
             long end = start + duration.toNanos();
             run.start(end);
@@ -88,8 +102,10 @@ final class BenchCommand implements Callable<Integer> {
             }
             run.join();
             err.println();
-            report(out, run, (System.nanoTime() - start) / 1e9, payload);
+            report(out, run, (System.nanoTime() - start) / 1e9, payload, servers.size());
             return run.errors() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
+        } finally {
+            servers.forEach(Remote::close);
         }
     }
 
@@ -110,11 +126,12 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private void report(PrintWriter out, Run run, double seconds, long payload) {
+    private void report(PrintWriter out, Run run, double seconds, long payload, int connectionCount) {
         long[] lat = run.latencies();
         Arrays.sort(lat);
         long ok = lat.length;
-        out.printf("pipeline %s, concurrency %d, %.1f s%n", pipeline, concurrency, seconds);
+        out.printf("pipeline %s, concurrency %d on %d connection%s, %.1f s%n", pipeline, concurrency, connectionCount,
+                connectionCount == 1 ? "" : "s", seconds);
         out.printf("requests   %d ok, %d errors%n", ok, run.errors());
         out.printf("throughput %.1f req/s, %.1f MB/s of input tensors%n", ok / seconds, ok * payload / seconds / 1e6);
         if (ok > 0) {
@@ -133,20 +150,20 @@ final class BenchCommand implements Callable<Integer> {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
     }
 
-    /** The clients of one run: each a thread with its own blocking stub on the shared channel. */
+    /** The clients of one run: each a thread calling over one of the connections, client {@code c} on {@code c mod n}. */
     private static final class Run {
-        final Remote server;
+        final List<Remote> servers;
         final ModelInferRequest request;
         final List<Thread> threads = new ArrayList<>();
         final List<long[]> samples = new ArrayList<>();
         final int[] counts;
         final LongAdder ok = new LongAdder();
         final Map<String, LongAdder> errorsByStatus = new ConcurrentHashMap<>();
-        final java.util.concurrent.atomic.AtomicReference<String> lastError = new java.util.concurrent.atomic.AtomicReference<>();
+        final AtomicReference<String> lastError = new AtomicReference<>();
         final AtomicLong errorCount = new AtomicLong();
 
-        Run(Remote server, ModelInferRequest request, int clients) {
-            this.server = server;
+        Run(List<Remote> servers, ModelInferRequest request, int clients) {
+            this.servers = servers;
             this.request = request;
             this.counts = new int[clients];
             for (int i = 0; i < clients; i++) {
@@ -165,11 +182,11 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         private void loop(int client, long endNanos) {
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = server.kserve();
+            Remote server = servers.get(client % servers.size());
             while (System.nanoTime() < endNanos) {
                 long t0 = System.nanoTime();
                 try {
-                    stub.withDeadlineAfter(5, TimeUnit.MINUTES).modelInfer(request);
+                    server.kserve().modelInfer(request); // a stub per call: each call gets the whole --timeout
                     long dt = System.nanoTime() - t0;
                     long[] s = samples.get(client);
                     if (counts[client] == s.length) {

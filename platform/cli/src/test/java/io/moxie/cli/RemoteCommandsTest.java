@@ -118,6 +118,7 @@ class RemoteCommandsTest {
         assertEquals(2, run("infer", "--target", target, "--input", "x=missing.npy", "--output", "o.npz").code(), "no --pipeline");
         assertEquals(2, run("swap", "--target", target, "--pipeline", "moe", "--stage", "mix").code(), "nothing to swap to");
         assertEquals(2, run("bench", "--target", target, "--pipeline", "moe", "--concurrency", "0").code());
+        assertEquals(2, run("bench", "--target", target, "--pipeline", "moe", "--connections", "0").code());
         assertEquals(2, run("health", "--target", "no-port").code());
         assertEquals(2, run("pipelines").code());
     }
@@ -181,5 +182,10 @@ class RemoteCommandsTest {
         assertTrue(bench.err().contains("req/s"), "live progress line: " + bench.err());
         assertTrue(bench.out().contains("throughput") && bench.out().contains("p99") && bench.out().contains("0 errors"),
                 bench.out());
+        Result spread = run("bench", "--target", target, "--pipeline", "identity-fp32", "--concurrency", "3",
+                "--connections", "2", "--duration", "1s", "--warmup", "2");
+        assertEquals(0, spread.code(), spread.err());
+        assertTrue(spread.out().contains("concurrency 3 on 2 connections") && spread.out().contains("0 errors"),
+                spread.out());
     }
 }
