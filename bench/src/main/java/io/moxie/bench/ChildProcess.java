@@ -1,5 +1,6 @@
 package io.moxie.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,8 @@ final class ChildProcess {
         try {
             Process p;
             try {
-                p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
             }
@@ -55,7 +57,8 @@ final class ChildProcess {
             if (!ended) {
                 end(p);
             }
-            return new Ended(Files.readString(log, StandardCharsets.UTF_8), ended && p.exitValue() == 0);
+            // decoded leniently: a command ended in the middle of a character must still report its output
+            return new Ended(new String(Files.readAllBytes(log), StandardCharsets.UTF_8), ended && p.exitValue() == 0);
         } catch (IOException e) {
             throw new UncheckedIOException("reading the output of " + String.join(" ", command), e);
         } finally {
@@ -69,8 +72,10 @@ final class ChildProcess {
 
     /** Ends a command and what it started, and waits until it has ended. */
     private static void end(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        // the command first, so that it starts nothing new while what it started is ended
+        List<ProcessHandle> started = p.descendants().toList();
         p.destroyForcibly();
+        started.forEach(ProcessHandle::destroyForcibly);
         try {
             p.waitFor();
         } catch (InterruptedException e) {

@@ -42,6 +42,13 @@ class ChildProcessTest {
     }
 
     @Test
+    void outputThatIsNotUtf8IsStillReported() {
+        ChildProcess.Ended ended = ChildProcess.run(List.of("sh", "-c", "printf 'caf\\351'; exit 2"), TIMEOUT);
+        assertFalse(ended.succeeded());
+        assertTrue(ended.output().startsWith("caf"), ended.output());
+    }
+
+    @Test
     void aCommandThatCannotStartSaysWhich() {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> ChildProcess.run(List.of("/nonexistent/moxie-bench-command"), TIMEOUT));

@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     int concurrency;
 
     @Option(names = "--connections", defaultValue = "1", paramLabel = "N",
-            description = "Connections the clients are spread over, round robin (default: 1). One HTTP/2 connection is "
+            description = "Connections the clients are spread over, round robin (default: 1; at most --concurrency). One HTTP/2 connection is "
                     + "read and written by one thread at each end: with large tensors more connections can carry more.")
     int connections;
 
@@ -86,7 +86,8 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, HostTensor> tensors = inputs.isEmpty() ? zerosFromMetadata(server) : InputFiles.read(inputs);
             ModelInferRequest request = V2Tensors.request(pipeline, tensors, false);
             long payload = request.getRawInputContentsList().stream().mapToLong(b -> b.size()).sum();
-            for (int i = 0; i < warmup; i++) {
+            // every connection at least once, so that none is opened inside the timed window
+            for (int i = 0; i < Math.max(warmup, servers.size()); i++) {
                 Remote s = servers.get(i % servers.size());
                 s.call(() -> s.kserve().modelInfer(request));
             }

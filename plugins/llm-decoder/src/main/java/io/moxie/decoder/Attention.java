@@ -52,7 +52,7 @@ final class Attention {
         return out;
     }
 
-    /** Attends {@code a [t, d]} (the normalised residual) and returns {@code o [t, d]} in the pass's scope. */
+    /** Attends {@code a [t, d]} (the normalised residual) and returns {@code o [t, d]} in {@code a}'s scope (the layer's). */
     NDArray forward(NDArray a, ForwardPass pass) {
         long t = pass.tokens();
         NDArray q;
@@ -76,7 +76,7 @@ final class Attention {
         if (cache != null) {
             long end = pass.start() + t;
             cache.write(layer, pass.start(), keys, values);
-            NDManager m = pass.manager();
+            NDManager m = a.getManager(); // views of the cache, closed with the layer
             keys = cache.keys(layer, end, m);
             values = cache.values(layer, end, m);
         }

@@ -31,7 +31,7 @@ final class DecoderLayer {
         return null;
     }
 
-    /** Returns the residual stream after this layer, {@code [t, d]} in the pass's scope. */
+    /** Returns the residual stream after this layer, {@code [t, d]} in {@code h}'s scope. */
     NDArray forward(NDArray h, ForwardPass pass) {
         NDArray afterAttention = h.add(attention.forward(inputNorm.apply(h), pass));
         return afterAttention.addi(mlp.forward(postAttentionNorm.apply(afterAttention), pass));

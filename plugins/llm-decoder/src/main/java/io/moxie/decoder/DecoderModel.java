@@ -181,18 +181,21 @@ final class DecoderModel {
         }
         NDArray x = h;
         for (int i = 0; i < layers.length; i++) {
+            NDArray input = x;
             // Each layer's intermediates live in a scope of their own, closed once its output is out. Kept until the
             // end of the call, a 527-row forward's (an 8.9 MB score map and its softmax per layer, ...) added up to
             // hundreds of MB, which the C allocator gave back to the kernel when the call ended and which the next
             // call faulted in again, page by zeroed page: half of its time.
             try (NDManager layerScope = pass.manager().newSubManager()) {
-                if (i == 0) {
-                    x.tempAttach(layerScope); // the caller's
+                if (input == h) {
+                    input.tempAttach(layerScope); // the caller's: back to its manager when the scope closes
                 } else {
-                    x.attach(layerScope); // the previous layer's output, not needed after this layer
+                    input.attach(layerScope); // the previous layer's output, not needed after this layer
                 }
-                x = layers[i].forward(x, pass);
-                x.attach(pass.manager());
+                x = layers[i].forward(input, pass);
+                if (x != h) {
+                    x.attach(pass.manager()); // attaching the caller's array would take it from the caller
+                }
             }
             if (afterLayer != null) {
                 afterLayer.accept(x, i);

@@ -18,7 +18,7 @@ import java.nio.FloatBuffer;
 /** The MLP of one decoder layer, {@code [t, d] -> [t, d]}. Immutable. */
 interface FeedForward {
 
-    /** Applies the MLP to {@code n} (the normalised residual); the result belongs to the pass's scope. */
+    /** Applies the MLP to {@code n} (the normalised residual); the result belongs to {@code n}'s scope. */
     NDArray forward(NDArray n, ForwardPass pass);
 
     /**

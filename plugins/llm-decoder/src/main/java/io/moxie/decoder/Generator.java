@@ -118,7 +118,8 @@ final class Generator {
             ForwardPass pass = new ForwardPass(request, scratch, config, model.rope(), start, t, cache, prefill);
             List<NDArray> hiddenLast = new ArrayList<>();
             NDArray h = model.layers(rows, pass, prefill && keepAll ? (x, i) -> {
-                NDArray row = x.get(t - 1);
+                // a copy: a view would keep the layer's whole [t, d] output alive until the request ends
+                NDArray row = x.get(t - 1).duplicate();
                 row.attach(results);
                 hiddenLast.add(row);
             } : null);
