@@ -1,6 +1,7 @@
 package io.moxie.cli;
 
 import io.moxie.gateway.client.V2Tensors;
+import io.moxie.gateway.impl.TensorTypes;
 import io.moxie.gateway.proto.inference.ModelInferResponse;
 import io.moxie.kernel.Kernel;
 import io.moxie.kernel.KernelOptions;
@@ -8,16 +9,20 @@ import io.moxie.kernel.io.Npz;
 import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.InferenceResult;
 import io.moxie.kernel.tensor.HostTensor;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code moxie infer}: runs one request through a pipeline and writes its outputs to an {@code .npz} file, either in
@@ -28,6 +33,9 @@ import picocli.CommandLine.Option;
 @Command(name = "infer", mixinStandardHelpOptions = true,
         description = "Run one request and write the outputs to an .npz file.")
 final class InferCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
 
     @Option(names = "--local", description = "Run in this process (no server needed).")
     boolean local;
@@ -74,6 +82,7 @@ final class InferCommand implements Callable<Integer> {
             Map<String, HostTensor> out = new LinkedHashMap<>(result.outputs());
             result.routing().forEach((k, v) -> out.put("routing/" + k, v));
             Npz.write(output, out);
+            wrote(out);
         }
         return ExitCodes.OK;
     }
@@ -90,8 +99,20 @@ final class InferCommand implements Callable<Integer> {
             ModelInferResponse response = server.call(() ->
                     server.kserve().modelInfer(V2Tensors.request(pipeline, tensors, trace)));
             // trace outputs already carry the routing/<layer>/... names --local writes
-            Npz.write(output, V2Tensors.outputs(response));
+            Map<String, HostTensor> out = V2Tensors.outputs(response);
+            Npz.write(output, out);
+            wrote(out);
         }
         return ExitCodes.OK;
+    }
+
+    /** Says on stderr what the file holds (stdout stays free for scripts): a line, then one per array. */
+    private void wrote(Map<String, HostTensor> out) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("moxie: wrote " + output + " (" + out.size() + (out.size() == 1 ? " array)" : " arrays)"));
+        int width = out.keySet().stream().mapToInt(String::length).max().orElse(0);
+        out.forEach((name, t) -> err.printf("  %-" + width + "s  %s%s%n", name, TensorTypes.toWire(t.dataType()),
+                Arrays.toString(t.shape())));
+        err.flush();
     }
 }

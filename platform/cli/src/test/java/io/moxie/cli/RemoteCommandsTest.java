@@ -83,6 +83,9 @@ class RemoteCommandsTest {
         Result res = run("infer", "--target", target, "--pipeline", "moe", "--input", "x=" + npy,
                 "--output", remote.toString(), "--trace");
         assertEquals(0, res.code(), res.err());
+        assertTrue(res.err().startsWith("moxie: wrote " + remote + " (") && res.err().contains("FP32[17, 8]"),
+                "what the file holds: " + res.err());
+        assertEquals("", res.out(), "stdout stays free for scripts");
 
         // what --local does: the engine in process, then Npz.write of outputs and routing/<layer>/... traces
         InferenceResult local = fx.kernel.engine().infer("moe", new InferenceRequest(Map.of("x", input), Map.of(), true));
