@@ -38,7 +38,8 @@ class GoldenCasesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"llm-llama-tiny", "llm-mistral-tiny", "llm-mixtral-tiny", "chat-octavius-tiny",
-        "llm-llama-mqa-start", "llm-llama-mha-tied-end", "llm-mixtral-top1-eos", "chat-octavius-qv-gqa"})
+        "llm-llama-mqa-start", "llm-llama-mha-tied-end", "llm-mixtral-top1-eos", "chat-octavius-qv-gqa",
+        "llm-mistral-long-prompt"})
     void goldenCaseMatchesWithTheKvCacheAndWhenRecomputing(String name) {
         GoldenCase c = GoldenCase.load(name);
         decoders.deploy(c.dir(), name + "-cached", Map.of());
