@@ -49,6 +49,9 @@ final class Attention {
 
     /** @param blockRows query rows attended at once in a long call */
     Attention(int layer, DecoderConfig config, Projection qkv, Projection[] separate, Projection out, long blockRows) {
+        if (blockRows < 1) {
+            throw new IllegalArgumentException("attention blocks of " + blockRows + " rows");
+        }
         this.blockRows = blockRows;
         this.layer = layer;
         this.heads = config.numHeads();

@@ -1,5 +1,6 @@
 package io.moxie.decoder;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -11,33 +12,42 @@ import org.junit.jupiter.api.Test;
 
 /** Attention over a long call in blocks of query rows equals attention over all rows at once. */
 class AttentionBlocksTest {
-    private static final int ROWS = 11;
     private static final int PROMPT = 5;
-    private static final long BLOCK = 4; // 11 rows: blocks of 4, 4 and 3
+    private static final long BLOCK = 4;
 
     @Test
     void blocksEqualOneMapWithoutTheCache() {
-        compare(config(0), false);
+        compare(config(2, 0), false, 11); // blocks of 4, 4 and 3
+        compare(config(2, 0), false, 9); // a last block of one row
     }
 
     @Test
     void blocksEqualOneMapAfterAPromptInTheCache() {
-        compare(config(0), true);
+        compare(config(2, 0), true, 11);
+        compare(config(1, 0), true, 9); // MQA
     }
 
     @Test
     void blocksEqualOneMapUnderASlidingWindow() {
-        compare(config(6), false);
-        compare(config(6), true);
+        for (int window : new int[] {3, 6}) { // narrower and wider than a block
+            compare(config(2, window), false, 11);
+            compare(config(2, window), true, 9);
+        }
     }
 
-    /** GQA (2 query heads per kv head), odd sizes, and Mistral's sliding window when {@code window > 0}. */
-    private static DecoderConfig config(int window) {
-        return new DecoderConfig(11, 37, 23, 1, 4, 2, 6, 1e-5, 10000, 64, false, window, 0, 0, 0, 0, List.of(),
+    @Test
+    void aBlockHasAtLeastOneRow() {
+        DecoderConfig config = config(2, 0);
+        assertThrows(IllegalArgumentException.class, () -> new Attention(0, config, null, null, null, 0));
+    }
+
+    /** 4 query heads over {@code kvHeads}, odd sizes, and Mistral's sliding window when {@code window > 0}. */
+    private static DecoderConfig config(int kvHeads, int window) {
+        return new DecoderConfig(11, 37, 23, 1, 4, kvHeads, 6, 1e-5, 10000, 64, false, window, 0, 0, 0, 0, List.of(),
                 true, false, null);
     }
 
-    private static void compare(DecoderConfig config, boolean withCache) {
+    private static void compare(DecoderConfig config, boolean withCache, int rowCount) {
         try (NDManager m = NDManager.newBaseManager()) {
             int d = config.hiddenSize();
             int q = config.numHeads() * config.headDim();
@@ -48,9 +58,9 @@ class AttentionBlocksTest {
             Attention blocked = new Attention(0, config, qkv, null, out, BLOCK);
             Rope rope = new Rope(m, config.headDim(), config.ropeTheta());
             NDArray prompt = random(m, PROMPT, d, 1);
-            NDArray rows = random(m, ROWS, d, 1);
-            try (KvCache wholeCache = withCache ? new KvCache(m, config, PROMPT + ROWS) : null;
-                 KvCache blockedCache = withCache ? new KvCache(m, config, PROMPT + ROWS) : null) {
+            NDArray rows = random(m, rowCount, d, 1);
+            try (KvCache wholeCache = withCache ? new KvCache(m, config, PROMPT + rowCount) : null;
+                 KvCache blockedCache = withCache ? new KvCache(m, config, PROMPT + rowCount) : null) {
                 long start = 0;
                 if (withCache) {
                     run(m, config, rope, whole, prompt, 0, wholeCache);
