@@ -1,7 +1,6 @@
 package io.moxie.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -69,14 +68,7 @@ class AttentionBlocksTest {
                 }
                 float[] expected = run(m, config, rope, whole, rows, start, wholeCache);
                 float[] actual = run(m, config, rope, blocked, rows, start, blockedCache);
-                double scale = 0;
-                double error = 0;
-                for (int i = 0; i < expected.length; i++) {
-                    scale = Math.max(scale, Math.abs(expected[i]));
-                    error = Math.max(error, Math.abs(expected[i] - actual[i]));
-                }
-                assertTrue(expected.length == actual.length && error <= 1e-5 * Math.max(1, scale),
-                        "max error " + error + " of values up to " + scale);
+                Closeness.assertClose(expected, actual, rowCount + " rows, cache " + withCache);
             }
         }
     }

@@ -1,7 +1,6 @@
 package io.moxie.decoder;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -45,7 +44,7 @@ class DecodeStepTest {
                         ForwardPass pass = new ForwardPass(null, scratch, CONFIG, rope, position, 1, fusedCache, false);
                         actual = fused.apply(row, pass).toFloatArray();
                     }
-                    assertClose(expected, actual, "step " + step);
+                    Closeness.assertClose(expected, actual, "step " + step);
                 }
             }
         }
@@ -83,16 +82,5 @@ class DecodeStepTest {
 
     private static NDArray random(NDManager m, long rows, long columns, double sigma) {
         return m.randomNormal(0, (float) sigma, new Shape(rows, columns), DataType.FLOAT32);
-    }
-
-    private static void assertClose(float[] expected, float[] actual, String what) {
-        double scale = 0;
-        double error = 0;
-        for (int i = 0; i < expected.length; i++) {
-            scale = Math.max(scale, Math.abs(expected[i]));
-            error = Math.max(error, Math.abs(expected[i] - actual[i]));
-        }
-        assertTrue(expected.length == actual.length && error <= 1e-5 * Math.max(1, scale),
-                what + ": max error " + error + " of values up to " + scale);
     }
 }
