@@ -196,12 +196,12 @@ public final class BlasLinear {
             Parts.run(parts, p -> gemv(x, alpha, y, Parts.bound(out, p, parts), Parts.bound(out, p + 1, parts)));
         } else if (overColumns(rows)) {
             int parts = Parts.count(out, MIN_UNITS);
-            Parts.run(parts, p -> columns(x, rows, stride, alpha, y, Parts.bound(out, p, parts),
+            Parts.run(parts, p -> block(x, stride, alpha, y, 0, rows, Parts.bound(out, p, parts),
                     Parts.bound(out, p + 1, parts)));
         } else {
             int parts = Parts.count(rows, MIN_UNITS);
-            Parts.run(parts, p -> rows(x, stride, alpha, y, Parts.bound(rows, p, parts),
-                    Parts.bound(rows, p + 1, parts)));
+            Parts.run(parts, p -> block(x, stride, alpha, y, Parts.bound(rows, p, parts),
+                    Parts.bound(rows, p + 1, parts), 0, out));
         }
     }
 
@@ -235,44 +235,26 @@ public final class BlasLinear {
                 alpha, SharedMemory.at(weight, (long) c0 * in, (long) (c1 - c0) * in), in, vector, 1, beta, result, 1);
     }
 
-    /** Columns {@code [c0, c1)} of {@code y}, all rows. */
-    private void columns(FloatBuffer x, int rows, int stride, float alpha, FloatBuffer y, int c0, int c1) {
-        if (c1 == c0) {
-            return;
-        }
+    /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of {@code y}: one part of a product of several rows. */
+    private void block(FloatBuffer x, int stride, float alpha, FloatBuffer y, int r0, int r1, int c0, int c1) {
+        int rows = r1 - r0;
         int width = c1 - c0;
-        if (bias != null) {
-            for (int r = 0; r < rows; r++) {
-                y.put(r * out + c0, bias, c0, width);
-            }
-        }
-        float beta = bias == null ? 0f : 1f;
-        FloatBuffer block = SharedMemory.at(y, c0, (long) (rows - 1) * out + width);
-        if (transposed) {
-            OpenBlas.gemmNN(rows, width, in, alpha, x, stride, SharedMemory.at(weight, c0), out, beta, block, out);
-            return;
-        }
-        OpenBlas.gemmNT(rows, width, in, alpha, x, stride, SharedMemory.at(weight, (long) c0 * in, (long) width * in),
-                in, beta, block, out);
-    }
-
-    /** Rows {@code [r0, r1)} of {@code y}, all columns. */
-    private void rows(FloatBuffer x, int stride, float alpha, FloatBuffer y, int r0, int r1) {
-        if (r1 == r0) {
+        if (rows == 0 || width == 0) {
             return;
         }
         if (bias != null) {
             for (int r = r0; r < r1; r++) {
-                y.put(r * out, bias);
+                y.put(r * out + c0, bias, c0, width);
             }
         }
         float beta = bias == null ? 0f : 1f;
-        FloatBuffer input = SharedMemory.rows(x, r0, r1 - r0, stride);
-        FloatBuffer result = SharedMemory.rows(y, r0, r1 - r0, out);
+        FloatBuffer input = SharedMemory.rows(x, r0, rows, stride);
+        FloatBuffer result = SharedMemory.at(y, (long) r0 * out + c0, (long) (rows - 1) * out + width);
         if (transposed) {
-            OpenBlas.gemmNN(r1 - r0, out, in, alpha, input, stride, weight, out, beta, result, out);
+            OpenBlas.gemmNN(rows, width, in, alpha, input, stride, SharedMemory.at(weight, c0), out, beta, result, out);
             return;
         }
-        OpenBlas.gemmNT(r1 - r0, out, in, alpha, input, stride, weight, in, beta, result, out);
+        OpenBlas.gemmNT(rows, width, in, alpha, input, stride,
+                SharedMemory.at(weight, (long) c0 * in, (long) width * in), in, beta, result, out);
     }
 }
