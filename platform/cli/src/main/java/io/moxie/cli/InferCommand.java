@@ -9,6 +9,7 @@ import io.moxie.kernel.io.Npz;
 import io.moxie.kernel.pipeline.InferenceRequest;
 import io.moxie.kernel.pipeline.InferenceResult;
 import io.moxie.kernel.tensor.HostTensor;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,6 @@ import picocli.CommandLine.Spec;
 final class InferCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
-
 
     @Option(names = "--local", description = "Run in this process (no server needed).")
     boolean local;
@@ -81,13 +81,12 @@ final class InferCommand implements Callable<Integer> {
             InferenceResult result = kernel.engine().infer(pipeline, new InferenceRequest(tensors, Map.of(), trace));
             Map<String, HostTensor> out = new LinkedHashMap<>(result.outputs());
             result.routing().forEach((k, v) -> out.put("routing/" + k, v));
-            Npz.write(output, out);
-            wrote(out);
+            write(out);
         }
         return ExitCodes.OK;
     }
 
-    private int callServer() throws java.io.IOException {
+    private int callServer() throws IOException {
         if (pipeline == null) {
             throw new ExitCodes.UsageException("give --pipeline NAME (with --target HOST:PORT), or --local --model DIR");
         }
@@ -99,15 +98,17 @@ final class InferCommand implements Callable<Integer> {
             ModelInferResponse response = server.call(() ->
                     server.kserve().modelInfer(V2Tensors.request(pipeline, tensors, trace)));
             // trace outputs already carry the routing/<layer>/... names --local writes
-            Map<String, HostTensor> out = V2Tensors.outputs(response);
-            Npz.write(output, out);
-            wrote(out);
+            write(V2Tensors.outputs(response));
         }
         return ExitCodes.OK;
     }
 
-    /** Says on stderr what the file holds (stdout stays free for scripts): a line, then one per array. */
-    private void wrote(Map<String, HostTensor> out) {
+    /**
+     * Writes the outputs to {@code --output} and says on stderr what the file holds (stdout stays free for scripts):
+     * a line, then one per array.
+     */
+    private void write(Map<String, HostTensor> out) throws IOException {
+        Npz.write(output, out);
         PrintWriter err = spec.commandLine().getErr();
         err.println("moxie: wrote " + output + " (" + out.size() + (out.size() == 1 ? " array)" : " arrays)"));
         int width = out.keySet().stream().mapToInt(String::length).max().orElse(0);
